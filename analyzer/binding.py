@@ -1,0 +1,183 @@
+"""Bind a rule to its parameter values: resolve `$param` references, compile conditions,
+check detector options. Loading a rule binds it with its defaults, so a rule that loads is a
+rule that runs; the engine binds again with the config file's overrides."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from analyzer.conditions import ConditionError, compile_condition
+from analyzer.detectors import COMMON_METRICS, KINDS, Kind
+from analyzer.durations import parse_duration
+from analyzer.errors import RuleError
+from analyzer.rules import FIELD_KINDS, DETECTOR_KEYS, NAME_PATTERN, BoundRule, Detector, Rule
+from analyzer.severity import Severity
+
+
+def bind(rule: Rule, params: Mapping[str, Any], severity: Severity | None) -> BoundRule:
+    """Bind `rule` with parameter overrides (already type-checked) and an optional severity."""
+    values = {**rule.param_defaults(), **params}
+    problems: list[str] = []
+    rule_where = _rule_where(rule, values, problems)
+    detectors = []
+    seen_names: set[str] = set()
+    seen_keys: set[tuple[str, ...]] = set()
+    for index, spec in enumerate(rule.detect):
+        prefix = f"detect[{index}]"
+        detector = _bind_detector(rule, spec, values, rule_where, prefix, problems)
+        if detector is None:
+            continue
+        if detector.name in seen_names:
+            problems.append(f"{rule.path}: {prefix}.name: {detector.name!r} is used twice")
+        if detector.keys in seen_keys:
+            problems.append(f"{rule.path}: {prefix}.key: another detector already groups by "
+                            f"{list(detector.keys)}; findings would collide")
+        seen_names.add(detector.name)
+        seen_keys.add(detector.keys)
+        detectors.append(detector)
+    if problems:
+        raise RuleError(problems)
+    return BoundRule(rule, severity or rule.severity, values, tuple(detectors),
+                     pinned=severity is not None)
+
+
+def _rule_where(rule: Rule, values: Mapping[str, Any], problems: list[str]) -> pl.Expr | None:
+    if rule.where is None:
+        return None
+    try:
+        return compile_condition(rule.where, FIELD_KINDS, _resolver(values))
+    except ConditionError as exc:
+        problems.append(f"{rule.path}: where.{exc.key}".rstrip(".") + f": {exc}")
+        return None
+
+
+def _bind_detector(rule: Rule, spec: Mapping[str, Any], values: Mapping[str, Any],
+                   rule_where: pl.Expr | None, prefix: str,
+                   problems: list[str]) -> Detector | None:
+    def fail(key: str, message: str) -> None:
+        problems.append(f"{rule.path}: {prefix}.{key}: {message}")
+
+    kind = KINDS.get(spec.get("kind"))  # type: ignore[arg-type]
+    if kind is None:
+        fail("kind", f"expected one of: {', '.join(KINDS)}, got {spec.get('kind')!r}")
+        return None
+    before = len(problems)
+    allowed = (*DETECTOR_KEYS, *kind.options)
+    for key in spec:
+        if key not in allowed:
+            fail(str(key), f"unknown key (expected one of: {', '.join(allowed)})")
+    for key, (required, _) in DETECTOR_KEYS.items():
+        if required and key not in spec:
+            fail(key, "required key is missing")
+    resolve = _resolver(values)
+    name = spec.get("name")
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        fail("name", f"expected a kebab-case name, got {name!r}")
+    keys = _keys(spec.get("key"), fail)
+    where = _condition(spec, "where", FIELD_KINDS, resolve, fail)
+    if rule_where is not None:
+        where = rule_where if where is None else rule_where & where
+    options = _options(kind, spec, resolve, fail)
+    metrics = {**kind.metrics, **COMMON_METRICS}
+    critical_if = _condition(spec, "critical_if", {m: k for m, (k, _) in metrics.items()},
+                             resolve, fail)
+    _check_message(spec.get("message"), keys, metrics, values, fail)
+    if len(problems) > before:
+        return None
+    value_metric, limit_text = kind.measure(options)
+    return Detector(name, spec["kind"], keys, where, options, critical_if, spec["message"],
+                    value_metric, limit_text)
+
+
+def _resolver(values: Mapping[str, Any]):
+    """Substitute a `$name` reference with the parameter's value; raise ValueError if unknown."""
+    def resolve(raw: Any, key: str = "") -> Any:
+        if isinstance(raw, str) and raw.startswith("$"):
+            if raw[1:] not in values:
+                raise ValueError(f"unknown parameter {raw!r} "
+                                 f"(declared: {', '.join(sorted(values)) or 'none'})")
+            return values[raw[1:]]
+        return raw
+    return resolve
+
+
+def _keys(raw: Any, fail) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(k, str) for k in raw):
+        fail("key", f"expected a list of field names, got {raw!r}")
+        return ()
+    for name in raw:
+        if name not in FIELD_KINDS:
+            fail("key", f"unknown field {name!r} (expected one of: {', '.join(FIELD_KINDS)})")
+    if "client_id" not in raw:
+        fail("key", "must include client_id: findings are per client")
+    if len(set(raw)) != len(raw):
+        fail("key", "lists a field twice")
+    return tuple(raw)
+
+
+def _compile(spec: Any, fields: Mapping[str, str], resolve, label: str, fail) -> pl.Expr | None:
+    try:
+        return compile_condition(spec, fields, resolve)
+    except ConditionError as exc:
+        fail(f"{label}.{exc.key}".rstrip("."), str(exc))
+        return None
+
+
+def _condition(spec: Mapping[str, Any], key: str, fields: Mapping[str, str], resolve,
+               fail) -> pl.Expr | None:
+    if key not in spec:
+        return None
+    return _compile(spec[key], fields, resolve, key, fail)
+
+
+def _options(kind: Kind, spec: Mapping[str, Any], resolve, fail) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for name, option in kind.options.items():
+        if name not in spec:
+            if option.required:
+                fail(name, "required key is missing")
+            options[name] = option.default
+            continue
+        if option.type == "condition":
+            options[name] = _compile(spec[name], FIELD_KINDS, resolve, name, fail)
+            continue
+        try:
+            options[name] = _option_value(option.type, resolve(spec[name]))
+        except ValueError as exc:
+            fail(name, str(exc))
+    return options
+
+
+def _option_value(kind: str, value: Any) -> Any:
+    if kind == "duration":
+        return parse_duration(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
+    return value
+
+
+def _check_message(message: Any, keys: tuple[str, ...], metrics: Mapping, values: Mapping,
+                   fail) -> None:
+    if not isinstance(message, str) or not message.strip():
+        fail("message", "expected non-empty text")
+        return
+    allowed = {*keys, *metrics, *values}
+    try:
+        fields = [f for _, f, spec, conv in string.Formatter().parse(message) if f is not None]
+        specs = [(spec, conv) for _, f, spec, conv in string.Formatter().parse(message)
+                 if f is not None]
+    except ValueError as exc:
+        fail("message", f"invalid template: {exc}")
+        return
+    for name in fields:
+        if name not in allowed:
+            fail("message", f"unknown placeholder {{{name}}} (expected one of: "
+                            f"{', '.join(sorted(allowed))})")
+    if any(spec or conv for spec, conv in specs):
+        fail("message", "placeholders take no format spec or conversion; values are formatted "
+                        "for you")
+

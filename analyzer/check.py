@@ -1,0 +1,71 @@
+"""One `trafficlint check` run, without the CLI: config and rules in, a Report out."""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from analyzer import __version__
+from analyzer.config import Config
+from analyzer.engine import run
+from analyzer.loading import LoadOptions, load
+from analyzer.model import Report, RuleInfo
+from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
+from analyzer.rules import BoundRule
+from analyzer.severity import fail_threshold
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now, unless SOURCE_DATE_EPOCH pins it (the reproducible-builds convention), so that a
+    rerun on the same input can produce byte-identical reports."""
+    pinned = os.environ.get("SOURCE_DATE_EPOCH")
+    if pinned and pinned.strip().isdigit():
+        return datetime.fromtimestamp(int(pinned), tz=UTC)
+    return datetime.now(tz=UTC)
+
+
+def rule_directories(config: Config) -> list[Path]:
+    return [builtin_rules_dir(), *config.rules_dirs]
+
+
+def check(paths: list[str], config: Config, input_format: str | None = None,
+          clock: Clock = system_clock) -> Report:
+    rules = bind_for_run(load_rules(rule_directories(config)), config)
+    options = LoadOptions(config.fields, config.default_client, config.timezone, input_format)
+    loaded = load(paths, options)
+    findings = run(loaded.frame, rules, config.max_evidence)
+    threshold = fail_threshold(config.fail_on)
+    failed = threshold is not None and any(f.severity >= threshold for f in findings)
+    return Report(
+        versions=versions(),
+        generated_at=clock(),
+        fail_on=config.fail_on,
+        inputs=loaded.inputs,
+        rules=tuple(rule_info(bound) for bound in rules),
+        findings=tuple(findings),
+        failed=failed,
+        settings=(("config", config.source), ("timezone", config.timezone),
+                  ("max_evidence", config.max_evidence)),
+    )
+
+
+def versions() -> tuple[tuple[str, str], ...]:
+    return (("trafficlint", __version__), ("polars", pl.__version__),
+            ("python", platform.python_version()))
+
+
+def rule_info(bound: BoundRule) -> RuleInfo:
+    rule = bound.rule
+    return RuleInfo(
+        id=rule.id, name=rule.name, title=rule.title, severity=bound.severity,
+        summary=rule.summary, rationale=rule.rationale, example=rule.example, fix=rule.fix,
+        references=rule.references,
+        params=tuple((p.name, bound.param_text(p.name)) for p in rule.params),
+    )

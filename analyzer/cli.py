@@ -1,0 +1,127 @@
+"""The command line: `trafficlint check | rules | explain`. Thin on purpose: parse flags, call
+`check`, render, write, and turn the outcome into the exit code a CI gate can trust:
+0 no finding at or above --fail-on, 1 findings, 2 usage/config/rule/input error, 3 a bug."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from analyzer import __version__
+from analyzer.check import check, rule_directories
+from analyzer.config import Config, check_timezone, find_config, load_config
+from analyzer.errors import TrafficlintError
+from analyzer.explain import explain_text, rules_table
+from analyzer.output import write_atomic
+from analyzer.render import render_html, render_json, render_text
+from analyzer.rulepack import load_rules
+from analyzer.severity import FAIL_ON_CHOICES
+from analyzer.sources import FORMATS
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_BUG = 0, 1, 2, 3
+
+
+def _guarded(command: Callable) -> Callable:
+    """Turn known errors into exit 2 with their messages, and anything else into exit 3."""
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except TrafficlintError as exc:
+            for message in exc.messages:
+                click.echo(f"trafficlint: error: {message}", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence for a CI gate
+            if os.environ.get("TRAFFICLINT_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"trafficlint: internal error: {type(exc).__name__}: {exc}\n"
+                       "This is a bug in trafficlint; rerun with TRAFFICLINT_DEBUG=1 for a "
+                       "traceback and report it.", err=True)
+            sys.exit(EXIT_BUG)
+    return wrapper
+
+
+def _ids(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """--select A,B --select C -> (A, B, C); None when the flag was not given."""
+    ids = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    return ids or None
+
+
+def _config(config_path: str | None, **cli) -> Config:
+    return load_config(find_config(config_path, Path.cwd())).with_cli(**cli)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="trafficlint")
+def main() -> None:
+    """Find the API traffic anti-patterns a distributor blacklists for, in your own logs."""
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--config", "config_path", metavar="PATH",
+              help="Config file (default: trafficlint.yaml in the working directory).")
+@click.option("--rules", "rules_dirs", multiple=True, metavar="DIR",
+              type=click.Path(file_okay=False), help="Extra directory of rule files (repeatable).")
+@click.option("--select", multiple=True, metavar="IDS", help="Run only these rules (A,B or repeat).")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Do not run these rules.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
+              help="Lowest severity that makes the exit code 1 (default: warning).")
+@click.option("--format", "stdout_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="What to print on standard output.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--input-format", type=click.Choice(FORMATS), help="Read every file as this format.")
+@click.option("--timezone", metavar="ZONE", help="IANA zone of timestamps written without an offset.")
+@click.option("--max-evidence", type=click.IntRange(min=1), help="Source locations per finding (default 5).")
+@click.option("--color/--no-color", default=None, help="Colour the terminal summary (default: when a terminal).")
+@_guarded
+def check_command(paths, config_path, rules_dirs, select, ignore, fail_on, stdout_format,
+                  json_path, html_path, input_format, timezone, max_evidence, color) -> None:
+    """Lint API request logs (files, directories or globs) for the provider's anti-patterns."""
+    extra_dirs = tuple(Path(d) for d in rules_dirs) or None
+    config = _config(config_path, fail_on=fail_on, select=_ids(select),
+                     ignore=_ids(ignore), max_evidence=max_evidence)
+    if timezone is not None:
+        config = config.with_cli(timezone=check_timezone(timezone, "--timezone"))
+    if extra_dirs:
+        config = config.with_cli(rules_dirs=(*config.rules_dirs, *extra_dirs))
+    report = check(list(paths), config, input_format)
+    if json_path:
+        write_atomic(Path(json_path), render_json(report))
+    if html_path:
+        write_atomic(Path(html_path), render_html(report))
+    if stdout_format == "json":
+        click.echo(render_json(report), nl=False)
+    else:
+        colour = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        click.echo(render_text(report, colour), nl=False, color=colour)
+    sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+@main.command("rules")
+@click.option("--config", "config_path", metavar="PATH", help="Config file with extra rule directories.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guarded
+def rules_command(config_path, fmt) -> None:
+    """List the rules: id, name, default severity and title."""
+    rules = load_rules(rule_directories(_config(config_path)))
+    click.echo(rules_table(rules, fmt), nl=False)
+
+
+@main.command("explain")
+@click.argument("rule_id")
+@click.option("--config", "config_path", metavar="PATH", help="Show thresholds as this config sets them.")
+@_guarded
+def explain_command(rule_id, config_path) -> None:
+    """Show one rule's documentation: what, why, example, fix, thresholds (by id or name)."""
+    config = _config(config_path)
+    click.echo(explain_text(load_rules(rule_directories(config)), rule_id, config), nl=False)

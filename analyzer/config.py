@@ -1,0 +1,215 @@
+"""The config file, `trafficlint.yaml`: column aliases, rule selection, severity and threshold
+overrides, and run defaults. Read from `--config PATH`, else from `trafficlint.yaml` or
+`.trafficlint.yaml` in the working directory. Every key is declared once in `KEYS`, with the
+function that checks it and the line `trafficlint config` documentation is built from.
+
+Invalid config is an error naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from analyzer.errors import ConfigError
+from analyzer.safe_yaml import load_yaml_file
+from analyzer.schema import DEFAULT_CLIENT, FIELDS_BY_NAME
+from analyzer.severity import FAIL_ON_CHOICES, LEVELS, Severity
+
+CONFIG_NAMES = ("trafficlint.yaml", ".trafficlint.yaml")
+
+
+@dataclass(frozen=True)
+class RuleOverride:
+    severity: Severity | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str | None = None
+    fields: Mapping[str, list[str]] = field(default_factory=dict)
+    timezone: str | None = None
+    default_client: str = DEFAULT_CLIENT
+    fail_on: str = "warning"
+    max_evidence: int = 5
+    rules_dirs: tuple[Path, ...] = ()
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    rules: Mapping[str, RuleOverride] = field(default_factory=dict)
+    origin: Mapping[str, str] = field(default_factory=dict)  # key -> where it was set
+
+    def with_cli(self, **overrides: Any) -> Config:
+        """The config with command-line values (those not None) taking precedence."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        origin = {**self.origin, **{k: f"--{k.replace('_', '-')}" for k in given}}
+        return replace(self, **given, origin=origin)
+
+    def where(self, key: str) -> str:
+        """Where a setting came from, for error messages: the config file or the flag."""
+        return self.origin.get(key) or self.source or "defaults"
+
+
+class _Problems(list):
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+
+    def add(self, key: str, message: str) -> None:
+        self.append(f"{self.source}: {key}: {message}")
+
+
+def _fields(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, list[str]]:
+    if not isinstance(value, Mapping):
+        problems.add(key, "expected a mapping of canonical field -> list of your column names")
+        return {}
+    result = {}
+    for name, aliases in value.items():
+        if name not in FIELDS_BY_NAME:
+            problems.add(f"{key}.{name}", f"unknown field (expected one of: "
+                                          f"{', '.join(FIELDS_BY_NAME)})")
+            continue
+        aliases = [aliases] if isinstance(aliases, str) else aliases
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
+            problems.add(f"{key}.{name}", "expected a column name or a list of column names")
+            continue
+        result[name] = aliases
+    return result
+
+
+def _timezone(value: Any, key: str, problems: _Problems, base: Path) -> str | None:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add(key, f"unknown time zone {value!r} (expected an IANA name such as "
+                          f"Europe/London or UTC)")
+        return None
+    return str(value)
+
+
+def check_timezone(value: str, where: str) -> str:
+    """A zone given on the command line, checked as the config file's `timezone` is."""
+    problems = _Problems(where)
+    checked = _timezone(value, "value", problems, Path.cwd())
+    if problems or checked is None:
+        raise ConfigError(list(problems))
+    return checked
+
+
+def _text(value: Any, key: str, problems: _Problems, base: Path) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        problems.add(key, "expected non-empty text")
+        return None
+    return value
+
+
+def _fail_on(value: Any, key: str, problems: _Problems, base: Path) -> str | None:
+    if value not in FAIL_ON_CHOICES:
+        problems.add(key, f"expected one of: {', '.join(FAIL_ON_CHOICES)}, got {value!r}")
+        return None
+    return value
+
+
+def _positive(value: Any, key: str, problems: _Problems, base: Path) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.add(key, f"expected a whole number of 1 or more, got {value!r}")
+        return None
+    return value
+
+
+def _dirs(value: Any, key: str, problems: _Problems, base: Path) -> tuple[Path, ...] | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.add(key, "expected a list of directories")
+        return None
+    return tuple(base / v for v in value)
+
+
+def _ids(value: Any, key: str, problems: _Problems, base: Path) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.add(key, "expected a list of rule ids such as [NUV-001]")
+        return None
+    return tuple(value)
+
+
+def _rules(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, RuleOverride]:
+    if not isinstance(value, Mapping):
+        problems.add(key, "expected a mapping of rule id -> {severity, params}")
+        return {}
+    result = {}
+    for rule_id, spec in value.items():
+        where = f"{key}.{rule_id}"
+        if not isinstance(spec, Mapping):
+            problems.add(where, "expected a mapping with severity and/or params")
+            continue
+        for extra in spec:
+            if extra not in ("severity", "params"):
+                problems.add(f"{where}.{extra}", "unknown key (expected one of: severity, params)")
+        severity = None
+        if "severity" in spec:
+            try:
+                severity = Severity.parse(spec["severity"])
+            except ValueError as exc:
+                problems.add(f"{where}.severity", str(exc))
+        params = spec.get("params", {})
+        if not isinstance(params, Mapping):
+            problems.add(f"{where}.params", "expected a mapping of parameter -> value")
+            params = {}
+        result[str(rule_id)] = RuleOverride(severity, dict(params))
+    return result
+
+
+Parser = Callable[[Any, str, _Problems, Path], Any]
+
+# key -> (attribute of Config, parser, doc)
+KEYS: dict[str, tuple[str, Parser, str]] = {
+    "fields": ("fields", _fields, "your column names for canonical fields, "
+                                  "e.g. {client_id: [account_ref]}"),
+    "timezone": ("timezone", _timezone, "IANA zone of timestamps written without an offset"),
+    "default_client": ("default_client", _text, "client id for rows without one"),
+    "fail_on": ("fail_on", _fail_on, f"lowest severity that fails the run: "
+                                     f"{', '.join(FAIL_ON_CHOICES)}"),
+    "max_evidence": ("max_evidence", _positive, "source locations listed per finding"),
+    "rules_dirs": ("rules_dirs", _dirs, "extra directories of rule files, relative to this file"),
+    "select": ("select", _ids, "run only these rules"),
+    "ignore": ("ignore", _ids, "do not run these rules"),
+    "rules": ("rules", _rules, "per rule: {severity: level, params: {name: value}}; "
+                               f"levels: {', '.join(LEVELS)}"),
+}
+
+
+def find_config(explicit: str | None, cwd: Path) -> Path | None:
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+        return path
+    return next((cwd / name for name in CONFIG_NAMES if (cwd / name).is_file()), None)
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    try:
+        data = load_yaml_file(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if data is None:
+        return Config(source=str(path))
+    problems = _Problems(str(path))
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path}: expected a mapping of settings (keys: {', '.join(KEYS)})")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in KEYS:
+            problems.add(str(key), f"unknown key (expected one of: {', '.join(KEYS)})")
+            continue
+        attribute, parse, _ = KEYS[key]
+        parsed = parse(value, str(key), problems, path.parent)
+        if parsed is not None:
+            values[attribute] = parsed
+    if problems:
+        raise ConfigError(list(problems))
+    return Config(source=str(path), origin={k: str(path) for k in values}, **values)

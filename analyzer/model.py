@@ -1,0 +1,233 @@
+"""The one result model every output format is rendered from.
+
+Frozen dataclasses with a `to_dict()` that gives plain, JSON-ready, deterministically ordered
+data. Renderers never see Polars objects; templates never see these classes, only the dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from analyzer.severity import Severity
+
+SCHEMA_VERSION = 1
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC timestamps in one fixed form: 2026-11-23T09:00:00.000Z."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True)
+class RejectExample:
+    line: int
+    reason: str
+    value: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "reason": self.reason, "value": self.value}
+
+
+@dataclass(frozen=True)
+class FileStats:
+    """What happened to every line of one input file."""
+
+    file: str
+    format: str
+    lines: int
+    rows: int
+    rejected: tuple[tuple[str, int], ...] = ()
+    skipped: tuple[tuple[str, int], ...] = ()
+    examples: tuple[RejectExample, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()  # canonical field -> source column
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(n for _, n in self.rejected)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(n for _, n in self.skipped)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "lines": self.lines,
+            "rows": self.rows,
+            "rejected": dict(self.rejected),
+            "skipped": dict(self.skipped),
+            "reject_examples": [e.to_dict() for e in self.examples],
+            "columns": dict(self.columns),
+        }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    file: str
+    line: int
+    timestamp: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "timestamp": iso(self.timestamp)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One offending client and key under one rule."""
+
+    rule: str
+    name: str
+    check: str
+    severity: Severity
+    client_id: str
+    key: tuple[tuple[str, str | None], ...]
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    message: str
+    value: float | None
+    value_text: str
+    limit_text: str
+    metrics: tuple[tuple[str, float | int | None], ...]
+    evidence: tuple[Evidence, ...]
+    evidence_total: int
+    fingerprint: str
+
+    def sort_key(self) -> tuple:
+        return (-self.severity, self.rule, self.client_id,
+                tuple((k, v or "") for k, v in self.key), self.check)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "check": self.check,
+            "severity": self.severity.label,
+            "client_id": self.client_id,
+            "key": dict(self.key),
+            "count": self.count,
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
+            "message": self.message,
+            "measured": {"value": self.value, "text": self.value_text, "limit": self.limit_text},
+            "metrics": dict(self.metrics),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "evidence_total": self.evidence_total,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a reader of a report needs to know about a rule that ran."""
+
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    summary: str
+    rationale: str
+    example: str
+    fix: str
+    references: tuple[str, ...]
+    params: tuple[tuple[str, str], ...]  # name -> value as displayed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "title": self.title,
+            "severity": self.severity.label, "summary": self.summary,
+            "rationale": self.rationale, "example": self.example, "fix": self.fix,
+            "references": list(self.references), "params": dict(self.params),
+        }
+
+
+@dataclass(frozen=True)
+class ClientTraffic:
+    client_id: str
+    calls: int
+    errors: int
+    first_seen: datetime
+    last_seen: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"client_id": self.client_id, "calls": self.calls, "errors": self.errors,
+                "first_seen": iso(self.first_seen), "last_seen": iso(self.last_seen)}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    files: tuple[FileStats, ...]
+    ignored: tuple[str, ...]  # files in a directory that are not logs
+    first_seen: datetime | None
+    last_seen: datetime | None
+    clients: tuple[ClientTraffic, ...]
+
+    @property
+    def lines(self) -> int:
+        return sum(f.lines for f in self.files)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    def totals(self, attribute: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for stats in self.files:
+            for reason, n in getattr(stats, attribute):
+                counts[reason] = counts.get(reason, 0) + n
+        return dict(sorted(counts.items()))
+
+
+@dataclass(frozen=True)
+class Report:
+    versions: tuple[tuple[str, str], ...]  # trafficlint first
+    generated_at: datetime
+    fail_on: str
+    inputs: Inputs
+    rules: tuple[RuleInfo, ...]
+    findings: tuple[Finding, ...]
+    failed: bool
+    settings: tuple[tuple[str, Any], ...] = field(default=())
+
+    def severity_counts(self) -> dict[str, int]:
+        counts = {level.label: 0 for level in sorted(Severity, reverse=True)}
+        for finding in self.findings:
+            counts[finding.severity.label] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        rejected = self.inputs.totals("rejected")
+        skipped = self.inputs.totals("skipped")
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "trafficlint", "version": dict(self.versions)["trafficlint"],
+                     "versions": dict(self.versions)},
+            "generated_at": iso(self.generated_at),
+            "summary": {
+                "files": len(self.inputs.files),
+                "lines_read": self.inputs.lines,
+                "rows_analysed": self.inputs.rows,
+                "rows_rejected": sum(rejected.values()),
+                "rejected_by_reason": rejected,
+                "lines_skipped": sum(skipped.values()),
+                "skipped_by_reason": skipped,
+                "time_span": {"first": iso(self.inputs.first_seen),
+                              "last": iso(self.inputs.last_seen)},
+                "clients": len(self.inputs.clients),
+                "findings": len(self.findings),
+                "findings_by_severity": self.severity_counts(),
+                "fail_on": self.fail_on,
+                "failed": self.failed,
+            },
+            "clients": [c.to_dict() for c in self.inputs.clients],
+            "findings": [f.to_dict() for f in self.findings],
+            "rules": [r.to_dict() for r in self.rules],
+            "inputs": {"files": [f.to_dict() for f in self.inputs.files],
+                       "ignored_files": list(self.inputs.ignored)},
+            "settings": dict(self.settings),
+        }

@@ -1,0 +1,130 @@
+"""Turn a file's raw values into typed canonical rows, and every row that cannot be typed into a
+counted reject with its reason. The checks run in a fixed order; a row is rejected for the
+first problem found, so the counts add up to the rows rejected."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import polars as pl
+
+from analyzer.model import RejectExample
+from analyzer.readers import MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS
+from analyzer.schema import (
+    FIELDS, SOURCE_FILE, SOURCE_LINE, TIMESTAMP_DTYPE, frame_schema,
+)
+from analyzer.timestamps import parse_timestamp, reject_reason
+
+_REASON = "_reason"
+_CULPRIT = "_culprit"
+
+
+@dataclass(frozen=True)
+class Normalised:
+    frame: pl.DataFrame
+    rejected: Counter
+    examples: list[RejectExample]
+
+
+def normalise(raw: pl.DataFrame, file: str, default_client: str,
+              timezone: str | None = None) -> Normalised:
+    """Type every canonical field, reject rows that cannot be typed, fill the default client."""
+    frame = raw.with_columns(
+        [pl.lit(None, dtype=pl.String).alias(f.name) for f in FIELDS if f.name not in raw.columns]
+    )
+    # Keep the raw text beside the typed value: reject reasons and examples quote the input.
+    frame = frame.with_columns([_as_text(frame, f.name).alias(_raw(f.name)) for f in FIELDS])
+    texts = {f.name: pl.col(_raw(f.name)) for f in FIELDS}
+    typed = frame.with_columns(
+        _typed_values(frame, texts, timezone),
+    ).with_columns(_problem(texts, timezone))
+    bad = typed.filter(pl.col(_REASON).is_not_null())
+    good = typed.filter(pl.col(_REASON).is_null()).with_columns(
+        pl.col("client_id").fill_null(default_client),
+        pl.lit(file, dtype=pl.String).alias(SOURCE_FILE),
+    )
+    schema = frame_schema()
+    return Normalised(good.select([pl.col(n).cast(t) for n, t in schema.items()]),
+                      _counts(bad), _examples(bad))
+
+
+def _raw(name: str) -> str:
+    return f"_raw_{name}"
+
+
+def _as_text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """A column as trimmed text with empties as null, whatever type the reader produced."""
+    dtype = frame.schema[name]
+    column = pl.col(name)
+    if dtype.is_float():
+        # 101.0 from a float column is the code "101", not "101.0".
+        column = pl.when(column == column.round(0)).then(column.cast(pl.Int64)).otherwise(column)
+    text = column.cast(pl.String).str.strip_chars()
+    return pl.when(text != "").then(text)
+
+
+def _typed_values(frame: pl.DataFrame, texts: dict[str, pl.Expr], timezone: str | None) -> list:
+    out = [_timestamp(frame, texts["timestamp"], timezone).alias("timestamp")]
+    for f in FIELDS:
+        if f.name == "timestamp":
+            continue
+        if f.dtype == pl.String:
+            out.append(texts[f.name].alias(f.name))
+        else:
+            out.append(texts[f.name].cast(f.dtype, strict=False).alias(f.name))
+    return out
+
+
+def _timestamp(frame: pl.DataFrame, text: pl.Expr, timezone: str | None) -> pl.Expr:
+    dtype = frame.schema["timestamp"]
+    if isinstance(dtype, pl.Datetime):
+        column = pl.col("timestamp")
+        if dtype.time_zone is None:
+            # Parquet writers store UTC as naive timestamps more often than not.
+            column = column.dt.replace_time_zone(timezone or "UTC", non_existent="null",
+                                                 ambiguous="earliest")
+        return column.dt.convert_time_zone("UTC").cast(TIMESTAMP_DTYPE)
+    return parse_timestamp(text, timezone)
+
+
+def _problem(texts: dict[str, pl.Expr], timezone: str | None) -> list[pl.Expr]:
+    """The first reason a row cannot be analysed (null when it can), and the offending text."""
+    checks = [
+        (pl.col("timestamp").is_null(), reject_reason(texts["timestamp"], timezone),
+         texts["timestamp"]),
+        (texts["operation"].is_null(), pl.lit("operation missing"), pl.lit("")),
+        (texts["http_status"].is_not_null()
+         & ~pl.col("http_status").is_between(100, 599).fill_null(False),
+         pl.lit("http_status not an HTTP status code (100-599)"), texts["http_status"]),
+        (texts["latency_ms"].is_not_null() & pl.col("latency_ms").is_null(),
+         pl.lit("latency_ms not a number"), texts["latency_ms"]),
+    ]
+    reason = pl.when(checks[0][0]).then(checks[0][1])
+    culprit = pl.when(checks[0][0]).then(checks[0][2])
+    for condition, why, value in checks[1:]:
+        reason = reason.when(condition).then(why)
+        culprit = culprit.when(condition).then(value)
+    return [reason.alias(_REASON), culprit.alias(_CULPRIT)]
+
+
+def _counts(bad: pl.DataFrame) -> Counter:
+    if bad.is_empty():
+        return Counter()
+    counts = bad.group_by(_REASON).len()
+    return Counter(dict(zip(counts[_REASON].to_list(), counts["len"].to_list(), strict=True)))
+
+
+def _examples(bad: pl.DataFrame) -> list[RejectExample]:
+    if bad.is_empty():
+        return []
+    first = bad.sort(SOURCE_LINE).group_by(_REASON, maintain_order=True).head(
+        MAX_EXAMPLES_PER_REASON)
+    return [
+        RejectExample(line, reason, _clip(value or ""))
+        for line, reason, value in first.select(SOURCE_LINE, _REASON, _CULPRIT).iter_rows()
+    ]
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS] + "…"

@@ -1,0 +1,302 @@
+"""Read one log file into a frame of raw values under canonical names, keeping the line number
+of every row and counting every line that is not a row.
+
+Each text format has a fast path (Polars' own reader) and an exact path (line by line in
+Python). The fast path is taken only when it provably numbers lines right: no blank lines, one
+record per line, and a reader that did not fail. Otherwise the exact path reads the file and
+names the reason for every line it cannot use.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import zlib
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from analyzer.errors import InputError
+from analyzer.mapping import resolve_columns
+from analyzer.model import RejectExample
+from analyzer.schema import REQUIRED, SOURCE_LINE
+from analyzer.sources import Source
+
+MAX_EXAMPLES_PER_REASON = 3
+MAX_VALUE_CHARS = 200
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+_BLANK_START = re.compile(rb"[ \t\r]*\n")
+
+
+@dataclass
+class RawFile:
+    """A file's rows under canonical names, with what happened to the lines that are not rows."""
+
+    frame: pl.DataFrame
+    lines: int
+    columns: dict[str, str]
+    rejected: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    examples: list[RejectExample] = field(default_factory=list)
+
+    def reject(self, line: int, reason: str, value: str = "") -> None:
+        if self.rejected[reason] < MAX_EXAMPLES_PER_REASON:
+            self.examples.append(RejectExample(line, reason, clip(value)))
+        self.rejected[reason] += 1
+
+
+def clip(value: str) -> str:
+    return value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS] + "…"
+
+
+def read_bytes(source: Source) -> bytes:
+    """The file's bytes, decompressed; a file that cannot be read at all is an InputError."""
+    try:
+        data = source.path.read_bytes()
+        if source.compression == "gzip":
+            data = gzip.decompress(data)
+    except OSError as exc:
+        raise InputError(f"{source.display}: cannot read: {exc.strerror or exc}") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"{source.display}: not a valid gzip file ({exc})") from None
+    return data
+
+
+def read(source: Source, aliases: Mapping[str, list[str]]) -> RawFile:
+    data = read_bytes(source)
+    reader = READERS[source.format]
+    return reader(source, data, aliases)
+
+
+def _mapping(source: Source, found: list[str], aliases: Mapping[str, list[str]]) -> dict[str, str]:
+    columns = resolve_columns(found, aliases)
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        shown = ", ".join(found[:40]) + (" ..." if len(found) > 40 else "") if found else "none"
+        raise InputError(
+            f"{source.display}: missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (columns found: {shown}); name yours under `fields:` in "
+            f"trafficlint.yaml, e.g. fields: {{{missing[0]}: [your_column]}}"
+        )
+    return columns
+
+
+def _frame(columns: dict[str, str], values: dict[str, list], lines: list[int]) -> pl.DataFrame:
+    data = {name: pl.Series(name, values[src], dtype=pl.String) for name, src in columns.items()}
+    data[SOURCE_LINE] = pl.Series(SOURCE_LINE, lines, dtype=pl.Int64)
+    return pl.DataFrame(data)
+
+
+def _fast_frame(frame: pl.DataFrame, columns: dict[str, str], first_line: int) -> pl.DataFrame:
+    renamed = frame.select([pl.col(src).alias(name) for name, src in columns.items()])
+    return renamed.with_columns(
+        pl.int_range(first_line, first_line + renamed.height, dtype=pl.Int64).alias(SOURCE_LINE)
+    )
+
+
+def _has_blank_line(data: bytes) -> bool:
+    return bool(_BLANK_START.match(data) or _BLANK_LINE.search(data))
+
+
+def _line_count(data: bytes) -> int:
+    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+
+
+# --- NDJSON -------------------------------------------------------------------------------
+
+def read_ndjson(source: Source, data: bytes, aliases: Mapping[str, list[str]]) -> RawFile:
+    columns = _mapping(source, _json_keys(data), aliases)
+    lines = _line_count(data)
+    if not _has_blank_line(data):
+        try:
+            schema = {src: pl.String for src in columns.values()}
+            frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
+        except (pl.exceptions.PolarsError, OSError, ValueError):
+            frame = None
+        if frame is not None and frame.height == lines:
+            return RawFile(_fast_frame(frame, columns, 1), lines, columns)
+    return _read_ndjson_exact(data, columns, lines)
+
+
+def _json_keys(data: bytes, sample_lines: int = 1000) -> list[str]:
+    """Top-level keys seen in the first lines that are JSON objects, in first-seen order."""
+    keys: dict[str, None] = {}
+    for raw in data[: 4 * 1024 * 1024].split(b"\n")[:sample_lines]:
+        record = _json_object(raw)
+        if isinstance(record, dict):
+            keys.update(dict.fromkeys(str(k) for k in record))
+    return list(keys)
+
+
+def _json_object(raw: bytes) -> dict | str:
+    """The line's JSON object, or the reason it is not one."""
+    try:
+        record = json.loads(raw)
+    except RecursionError:
+        return "JSON nested too deeply"
+    except (UnicodeDecodeError, ValueError):
+        return "invalid UTF-8" if _not_utf8(raw) else "invalid JSON"
+    return record if isinstance(record, dict) else "JSON value is not an object"
+
+
+def _not_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _read_ndjson_exact(data: bytes, columns: dict[str, str], lines: int) -> RawFile:
+    values: dict[str, list] = {src: [] for src in columns.values()}
+    numbers: list[int] = []
+    result = RawFile(pl.DataFrame(), lines, columns)
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if number > lines:
+            break
+        if not raw.strip():
+            result.skipped["blank line"] += 1
+            continue
+        record = _json_object(raw)
+        if isinstance(record, str):
+            result.reject(number, record, raw.decode("utf-8", "replace"))
+            continue
+        numbers.append(number)
+        for src, column in values.items():
+            column.append(_json_text(record.get(src)))
+    result.frame = _frame(columns, values, numbers)
+    return result
+
+
+def _json_text(value: object) -> str | None:
+    """A JSON value as the text the normaliser parses: numbers and booleans as written."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+# --- CSV / TSV ----------------------------------------------------------------------------
+
+def read_delimited(source: Source, data: bytes, aliases: Mapping[str, list[str]]) -> RawFile:
+    separator = "\t" if source.format == "tsv" else ","
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    header = _header(data, separator)
+    columns = _mapping(source, header, aliases)
+    lines = _line_count(data)
+    if len(set(header)) == len(header) and not _has_blank_line(data):
+        frame = _polars_csv(data, separator, columns)
+        if frame is not None and frame.height == lines - 1:
+            return RawFile(_fast_frame(frame, columns, 2), lines, columns,
+                           skipped=Counter({"header line": 1}))
+    return _read_delimited_exact(data, separator, header, columns, lines)
+
+
+def _header(data: bytes, separator: str) -> list[str]:
+    first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    return next(csv.reader([first], delimiter=separator), [])
+
+
+def _polars_csv(data: bytes, separator: str, columns: dict[str, str]) -> pl.DataFrame | None:
+    try:
+        return pl.read_csv(
+            io.BytesIO(data), separator=separator, infer_schema=False,
+            columns=list(columns.values()), truncate_ragged_lines=False, raise_if_empty=False,
+        )
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return None
+
+
+def _read_delimited_exact(data: bytes, separator: str, header: list[str],
+                          columns: dict[str, str], lines: int) -> RawFile:
+    positions = {src: header.index(src) for src in columns.values()}
+    values: dict[str, list] = {src: [] for src in columns.values()}
+    numbers: list[int] = []
+    result = RawFile(pl.DataFrame(), lines, columns)
+    text = data.decode("utf-8", "surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    previous = _skip_header(reader)
+    result.skipped["header line"] = previous
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            result.reject(previous + 1, f"malformed {'TSV' if separator == chr(9) else 'CSV'}: {exc}")
+            previous = reader.line_num
+            continue
+        number, previous = previous + 1, reader.line_num
+        reason = _row_problem(row, len(header))
+        if reason == "blank line":
+            result.skipped[reason] += previous - number + 1
+        elif reason:
+            result.reject(number, reason, separator.join(row).encode("utf-8", "surrogateescape")
+                          .decode("utf-8", "replace"))
+        else:
+            numbers.append(number)
+            for src, column in values.items():
+                position = positions[src]
+                column.append(row[position] if position < len(row) else None)
+    result.frame = _frame(columns, values, numbers)
+    return result
+
+
+def _skip_header(reader) -> int:
+    next(reader, None)
+    return reader.line_num
+
+
+def _row_problem(row: list[str], width: int) -> str | None:
+    if not row or all(not cell.strip() for cell in row) and len(row) <= 1:
+        return "blank line"
+    if len(row) > width:
+        return f"more fields than the header ({len(row)} > {width})"
+    if any(_has_surrogate(cell) for cell in row):
+        return "invalid UTF-8"
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+def read_parquet(source: Source, data: bytes, aliases: Mapping[str, list[str]]) -> RawFile:
+    try:
+        found = list(pl.read_parquet_schema(io.BytesIO(data)))
+        columns = _mapping(source, found, aliases)
+        frame = pl.read_parquet(io.BytesIO(data), columns=list(columns.values()))
+    except InputError:
+        raise
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise InputError(f"{source.display}: not a readable Parquet file ({_first_line(exc)})") from None
+    # Parquet has no lines; the row number (from 1) is what a user can find the row by.
+    return RawFile(_fast_frame(frame, columns, 1), frame.height, columns)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+READERS: dict[str, Callable[[Source, bytes, Mapping[str, list[str]]], RawFile]] = {
+    "ndjson": read_ndjson,
+    "csv": read_delimited,
+    "tsv": read_delimited,
+    "parquet": read_parquet,
+}

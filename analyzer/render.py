@@ -1,0 +1,157 @@
+"""Renderers: the report's one dict in, text out. JSON is the dict itself; HTML is a Jinja
+template over the view; the terminal summary is short Python over the same view. Log values
+are untrusted: HTML autoescapes them, the terminal strips control characters from them."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import click
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from analyzer import view
+from analyzer.durations import format_duration
+from analyzer.model import Report
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan", "ok": "green"}
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("analyzer", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2", "html"),
+                                     default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(duration=format_duration, number=_number, percent=_percent,
+                       when=_when, safe_href=_safe_href)
+    return env
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _when(iso: str | None) -> str:
+    """2026-11-23T09:00:00.000Z -> 2026-11-23 09:00:00 (UTC throughout the report)."""
+    return iso[:19].replace("T", " ") if iso else "-"
+
+
+def _safe_href(url: str) -> str:
+    """Only http(s) links are links; anything else (javascript:, data:) becomes inert text."""
+    return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_html(report: Report) -> str:
+    template = _environment().get_template("report.html.j2")
+    return template.render(**view.build(report.to_dict()))
+
+
+def terminal_safe(value: Any) -> str:
+    """A log-derived value with control characters (ANSI escapes, bidi overrides) made visible."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
+def render_text(report: Report, colour: bool = False) -> str:
+    context = view.build(report.to_dict())
+    lines = [*_text_header(context), ""]
+    for client in context["flagged_clients"]:
+        lines.extend(_text_client(client, colour))
+    healthy = [c["client_id"] for c in context["clients"] if not c["findings"]]
+    if healthy:
+        lines.append("no anti-patterns: " + ", ".join(terminal_safe(c) for c in healthy))
+        lines.append("")
+    lines.extend(_text_footer(context, colour))
+    return "\n".join(lines) + "\n"
+
+
+def _text_header(context: dict[str, Any]) -> list[str]:
+    s = context["summary"]
+    span = s["time_span"]
+    rejected = _reasons(s["rejected_by_reason"])
+    skipped = _reasons(s["skipped_by_reason"])
+    return [
+        f"trafficlint {context['report']['tool']['version']}: {s['files']} file"
+        f"{'s' if s['files'] != 1 else ''}, {s['rows_analysed']:,} calls from {s['clients']} "
+        f"client{'s' if s['clients'] != 1 else ''}, {_when(span['first'])} to "
+        f"{_when(span['last'])} UTC",
+        f"  lines read {s['lines_read']:,}: analysed {s['rows_analysed']:,}, rejected "
+        f"{s['rows_rejected']:,}{rejected}, skipped {s['lines_skipped']:,}{skipped}",
+    ]
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    if not counts:
+        return ""
+    return " (" + "; ".join(f"{terminal_safe(r)}: {n:,}" for r, n in counts.items()) + ")"
+
+
+def _text_client(client: dict[str, Any], colour: bool) -> list[str]:
+    worst = client["worst"]
+    lines = [
+        f"{_style(terminal_safe(client['client_id']), bold=True, on=colour)}  "
+        f"{client['calls']:,} calls, {client['errors']:,} errors  "
+        f"{_style(worst, _COLOURS[worst], on=colour)}: {client['escalation']}"
+    ]
+    for f in client["findings"]:
+        key = " ".join(f"{k}={terminal_safe(v if v is not None else '(none)')}"
+                       for k, v in f["key"].items())
+        label = _style(f"{f['severity'].upper():<8}", _COLOURS[f["severity"]], on=colour)
+        lines += [
+            f"  {label} {f['rule']} {f['name']}/{f['check']}  {key}".rstrip(),
+            f"           {terminal_safe(f['message'])}",
+            f"           {f['count']:,} calls {_when(f['first_seen'])} to {_when(f['last_seen'])}"
+            f"; measured {f['measured']['text']}, limit {f['measured']['limit']}",
+            f"           at {_locations(f)}",
+        ]
+    return [*lines, ""]
+
+
+def _locations(finding: dict[str, Any]) -> str:
+    """file:12, :13, other:4 - the file name is written once per run of the same file."""
+    shown, previous = [], None
+    for e in finding["evidence"]:
+        name = terminal_safe(e["file"])
+        shown.append(f"{name}:{e['line']}" if name != previous else f":{e['line']}")
+        previous = name
+    more = finding["evidence_total"] - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _text_footer(context: dict[str, Any], colour: bool) -> list[str]:
+    s = context["summary"]
+    counts = ", ".join(f"{n} {level}" for level, n in s["findings_by_severity"].items())
+    verdict = context["verdict"]
+    status = _style(verdict["status"].upper(), "red" if verdict["failed"] else "green", on=colour)
+    lines = [f"findings: {counts} (fail on {verdict['fail_on']}: {status})"]
+    if s["findings"]:
+        ids = sorted({f["rule"] for f in context["report"]["findings"]})
+        lines.append(f"how to fix: trafficlint explain {ids[0]}" +
+                     (f" (also {', '.join(ids[1:])})" if len(ids) > 1 else ""))
+    return lines
+
+
+def _style(text: str, fg: str | None = None, bold: bool = False, on: bool = False) -> str:
+    return click.style(text, fg=fg, bold=bold) if on else text
+
+
+RENDERERS: dict[str, Callable[[Report], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "html": render_html,
+}

@@ -1,0 +1,88 @@
+"""The canonical event schema: one row per API call. Declared once; loaders, rule validation,
+docs and the `schema` CLI output all read this table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    dtype: type[pl.DataType] | pl.DataType
+    required: bool
+    doc: str
+    aliases: tuple[str, ...] = ()
+
+
+TIMESTAMP_DTYPE = pl.Datetime("ms", "UTC")
+
+# Aliases are compared after lower-casing and dropping everything but letters and digits, so
+# `purchaseOrderID`, `purchase-order-id` and `PURCHASE_ORDER_ID` all match `purchase_order_id`
+# without being listed. Only unambiguous, widely used names are built in; the config adds more.
+FIELDS: tuple[Field, ...] = (
+    Field("timestamp", TIMESTAMP_DTYPE, True,
+          "When the call was made. ISO-8601 with an offset or `Z`, or epoch seconds or "
+          "milliseconds. Held as UTC with millisecond precision.",
+          ("ts", "time", "@timestamp", "datetime", "date_time", "request_time", "start_time")),
+    Field("operation", pl.String, True,
+          "The API operation: `submitOrder`, `modifyOrder`, `cancel`, `orderStatus`, "
+          "`checkInventory` for the Order API.",
+          ("op", "action", "soap_action", "soapaction", "method_name", "api_operation")),
+    Field("client_id", pl.String, False,
+          "The reseller account or API credential the provider escalates against. When the "
+          "log has no such column every row belongs to one default client.",
+          ("client", "account", "account_id", "reseller", "reseller_id", "api_client", "api_key_id")),
+    Field("environment", pl.String, False,
+          "`live` or `test` (sandbox).", ("env", "stage")),
+    Field("http_status", pl.Int32, False,
+          "The HTTP status code of the response.", ("status", "status_code", "response_status")),
+    Field("error_code", pl.String, False,
+          "The provider's error code, e.g. `101` (parsed from the fault text `101 : ...`).",
+          ("fault_code", "errorcode", "error", "code")),
+    Field("error_message", pl.String, False,
+          "The error or fault text returned by the provider.",
+          ("fault_message", "fault_text", "fault_string", "faultstring", "message", "error_text")),
+    Field("part_number", pl.String, False,
+          "The SKU asked about (checkInventory) or ordered (submitOrder).",
+          ("sku", "part", "partnumber", "product_code", "item")),
+    Field("order_id", pl.String, False,
+          "The provider's order id, `SO` and 5 or 6 digits.", ("order", "orderid", "so_number")),
+    Field("purchase_order_id", pl.String, False,
+          "The reseller's PO reference sent with submitOrder; must be unique across all orders.",
+          ("po", "po_number", "purchase_order", "purchase_order_number", "po_reference")),
+    Field("latency_ms", pl.Float64, False,
+          "How long the call took, in milliseconds.",
+          ("latency", "duration_ms", "elapsed_ms", "response_time_ms")),
+    Field("request_id", pl.String, False,
+          "An id of the request, when the log has one.", ("requestid", "correlation_id", "trace_id")),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
+REQUIRED = tuple(field.name for field in FIELDS if field.required)
+
+# Columns every loaded frame carries besides the canonical fields.
+SOURCE_FILE = "source_file"
+SOURCE_LINE = "source_line"
+ROW_COLUMNS = (SOURCE_FILE, SOURCE_LINE)
+
+DEFAULT_CLIENT = "default"
+
+
+def normalise_name(name: str) -> str:
+    """Fold a column name for alias matching: `Purchase-Order ID` -> `purchaseorderid`."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def frame_schema() -> dict[str, pl.DataType]:
+    """The dtypes of a loaded frame, canonical fields first, then the source columns."""
+    schema: dict[str, pl.DataType] = {f.name: _instance(f.dtype) for f in FIELDS}
+    schema[SOURCE_FILE] = pl.String()
+    schema[SOURCE_LINE] = pl.Int64()
+    return schema
+
+
+def _instance(dtype: type[pl.DataType] | pl.DataType) -> pl.DataType:
+    return dtype() if isinstance(dtype, type) else dtype
