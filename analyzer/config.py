@@ -186,7 +186,9 @@ def find_config(explicit: str | None, cwd: Path) -> Path | None:
         if not path.is_file():
             raise ConfigError(f"{explicit}: config file not found")
         return path
-    return next((cwd / name for name in CONFIG_NAMES if (cwd / name).is_file()), None)
+    found = next((name for name in CONFIG_NAMES if (cwd / name).is_file()), None)
+    # Named as the user would type it when it is in the working directory.
+    return None if found is None else (Path(found) if cwd == Path.cwd() else cwd / found)
 
 
 def load_config(path: Path | None) -> Config:

@@ -50,7 +50,12 @@ def cadence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.
     """Runs of consecutive calls of one key, each less than `short_gap` after the previous."""
     gap = _seconds(pl.col(TS).diff()).over(keys)
     rows = _sorted(frame, keys).with_columns(_gap=gap)
-    rows = rows.with_columns(_short=(pl.col("_gap") < opt["short_gap"]).fill_null(False))
+    short = (pl.col("_gap") < opt["short_gap"]).fill_null(False)
+    if opt.get("gap_after") is not None:
+        # Only a gap after a call of the given kind counts: a retry after a fault is retry
+        # discipline (other rules), not polling.
+        short = short & opt["gap_after"].shift(1).over(keys).fill_null(False)
+    rows = rows.with_columns(_short=short)
     # A call that is not a short gap after the previous one starts a new run.
     rows = rows.with_columns(_run=(~pl.col("_short")).cum_sum().over(keys))
     run = [*keys, "_run"]
@@ -108,7 +113,7 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
 def _allowed(opt: Mapping[str, Any]) -> str:
     allowed = opt["min_count"] - 1
     window = f" per {format_duration(opt['window'])}" if opt.get("window") is not None else ""
-    return f"at most {allowed:,}{window}" if allowed else "none"
+    return f"at most {allowed:,}{window}" if allowed else "none allowed"
 
 
 def _sequence_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
@@ -124,6 +129,8 @@ KINDS: dict[str, Kind] = {
             "short_gap": Option("duration", True, "A call closer than this to the previous call "
                                                   "of the same key is a short gap."),
             "min_streak": Option("count", False, "Consecutive short gaps that make polling.", 4),
+            "gap_after": Option("condition", False, "Only gaps after a call meeting this "
+                                                    "condition count (default: every call)."),
         },
         metrics={
             "streak": (INTEGER, "longest run of consecutive short gaps"),
@@ -166,4 +173,13 @@ KINDS: dict[str, Kind] = {
 COMMON_METRICS: dict[str, tuple[str, str]] = {
     "calls": (INTEGER, "offending calls"),
     "span": (DURATION, "time from the first to the last offending call"),
+    "sustained": (DURATION, "longest run of consecutive clock hours that each have an "
+                            "offending call"),
 }
+
+
+def sustained_seconds() -> pl.Expr:
+    """Aggregation: the longest run of consecutive clock hours with a call, in seconds."""
+    hours = pl.col(TS).dt.truncate("1h").unique().sort()
+    run = (hours.diff() != pl.duration(hours=1)).fill_null(True).cum_sum()
+    return run.unique_counts().max().cast(pl.Float64) * 3600.0

@@ -28,6 +28,8 @@ def format_duration(seconds: float | None) -> str:
     """Human form of a number of seconds, at most two units: `45 s`, `14 min`, `2 d 3 h`."""
     if seconds is None:
         return "-"
+    if seconds == 0:
+        return "0 s"
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 59.5:

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from analyzer.conditions import DURATION
-from analyzer.detectors import COMMON_METRICS, KINDS, TS
+from analyzer.detectors import COMMON_METRICS, KINDS, TS, sustained_seconds
 from analyzer.durations import format_duration
 from analyzer.model import Evidence, Finding
 from analyzer.rules import BoundRule, Detector
@@ -51,6 +51,7 @@ def _summarise(offending: pl.LazyFrame, detector: Detector, metrics: list[str],
         pl.col(TS).max().alias("_last"),
         *[pl.col(name).first() for name in metrics],
         evidence.head(max_evidence).alias("_evidence"),
+        sustained_seconds().alias("sustained"),
     ).with_columns(span=(pl.col("_last") - pl.col("_first")).dt.total_milliseconds() / 1000.0)
     critical = detector.critical_if if detector.critical_if is not None else pl.lit(False)
     return grouped.with_columns(critical.alias("_critical"))

@@ -59,8 +59,12 @@ def _as_text(frame: pl.DataFrame, name: str) -> pl.Expr:
     column = pl.col(name)
     if dtype.is_float():
         # 101.0 from a float column is the code "101", not "101.0".
-        column = pl.when(column == column.round(0)).then(column.cast(pl.Int64)).otherwise(column)
-    text = column.cast(pl.String).str.strip_chars()
+        whole = column == column.round(0)
+        text = pl.when(whole).then(column.cast(pl.Int64).cast(pl.String)).otherwise(
+            column.cast(pl.String))
+    else:
+        text = column.cast(pl.String)
+    text = text.str.strip_chars()
     return pl.when(text != "").then(text)
 
 

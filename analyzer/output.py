@@ -19,7 +19,15 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        # mkstemp creates 0600; a report is an ordinary file, so honour the umask instead.
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         raise TrafficlintError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -69,6 +69,11 @@ def read_bytes(source: Source) -> bytes:
 
 def read(source: Source, aliases: Mapping[str, list[str]]) -> RawFile:
     data = read_bytes(source)
+    if not data.strip():
+        # An empty file has no columns to check; it is reported as having no rows.
+        lines = _line_count(data)
+        empty = pl.DataFrame({SOURCE_LINE: pl.Series([], dtype=pl.Int64)})
+        return RawFile(empty, lines, {}, skipped=Counter({"blank line": lines} if lines else {}))
     reader = READERS[source.format]
     return reader(source, data, aliases)
 
@@ -236,9 +241,11 @@ def _read_delimited_exact(data: bytes, separator: str, header: list[str],
             previous = reader.line_num
             continue
         number, previous = previous + 1, reader.line_num
+        if previous > number:  # a quoted field ran over several lines: one record
+            result.skipped["continuation line of a quoted field"] += previous - number
         reason = _row_problem(row, len(header))
         if reason == "blank line":
-            result.skipped[reason] += previous - number + 1
+            result.skipped[reason] += 1
         elif reason:
             result.reject(number, reason, separator.join(row).encode("utf-8", "surrogateescape")
                           .decode("utf-8", "replace"))

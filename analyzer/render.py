@@ -72,7 +72,7 @@ def render_text(report: Report, colour: bool = False) -> str:
     lines = [*_text_header(context), ""]
     for client in context["flagged_clients"]:
         lines.extend(_text_client(client, colour))
-    healthy = [c["client_id"] for c in context["clients"] if not c["findings"]]
+    healthy = sorted(c["client_id"] for c in context["clients"] if not c["findings"])
     if healthy:
         lines.append("no anti-patterns: " + ", ".join(terminal_safe(c) for c in healthy))
         lines.append("")
@@ -105,7 +105,7 @@ def _text_client(client: dict[str, Any], colour: bool) -> list[str]:
     worst = client["worst"]
     lines = [
         f"{_style(terminal_safe(client['client_id']), bold=True, on=colour)}  "
-        f"{client['calls']:,} calls, {client['errors']:,} errors  "
+        f"{_plural(client['calls'], 'call')}, {_plural(client['errors'], 'error')}  "
         f"{_style(worst, _COLOURS[worst], on=colour)}: {client['escalation']}"
     ]
     for f in client["findings"]:
@@ -115,11 +115,16 @@ def _text_client(client: dict[str, Any], colour: bool) -> list[str]:
         lines += [
             f"  {label} {f['rule']} {f['name']}/{f['check']}  {key}".rstrip(),
             f"           {terminal_safe(f['message'])}",
-            f"           {f['count']:,} calls {_when(f['first_seen'])} to {_when(f['last_seen'])}"
-            f"; measured {f['measured']['text']}, limit {f['measured']['limit']}",
+            f"           {_plural(f['count'], 'call')} {_when(f['first_seen'])} to "
+            f"{_when(f['last_seen'])}; measured {f['measured']['text']} "
+            f"(limit: {f['measured']['limit']})",
             f"           at {_locations(f)}",
         ]
     return [*lines, ""]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _locations(finding: dict[str, Any]) -> str:

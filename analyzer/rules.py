@@ -126,7 +126,7 @@ def display_value(kind: str, value: Any) -> str:
     if kind == "duration":
         return format_duration(parse_duration(value))
     if kind == "list":
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(v) for v in value) or "(none)"
     return str(value)
 
 
