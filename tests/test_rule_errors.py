@@ -1,0 +1,131 @@
+"""A bad rule file is exit 2 with every problem named by file and key; exact wording pinned."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from analyzer.errors import RuleError
+from analyzer.rulepack import builtin_rules_dir, load_rules
+
+VALID = """\
+id: TST-001
+name: test-rule
+title: A test rule
+severity: warning
+summary: s
+rationale: r
+example: e
+fix: f
+params:
+  gap: {type: duration, default: 15m, doc: the gap}
+detect:
+  - name: polling
+    kind: cadence
+    where:
+      operation: {eq: checkInventory}
+    key: [client_id, part_number]
+    short_gap: $gap
+    message: "{part_number} every {median_gap}"
+"""
+
+
+def problems(tmp_path: Path, text: str, name: str = "TST-001.yaml") -> list[str]:
+    (tmp_path / name).write_text(textwrap.dedent(text))
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path])
+    prefix = f"{tmp_path / name}: "
+    return [m.removeprefix(prefix) for m in caught.value.messages]
+
+
+def test_the_valid_rule_loads(tmp_path):
+    (tmp_path / "TST-001.yaml").write_text(VALID)
+    assert [r.id for r in load_rules([tmp_path])] == ["TST-001"]
+
+
+def test_builtin_pack_loads():
+    assert [r.id for r in load_rules([builtin_rules_dir()])][:3] == ["NUV-001", "NUV-002", "NUV-003"]
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("severity: warning", "severity: warning\ncolour: red",
+     "colour: unknown key (expected one of: id, name, title, severity, tags, summary, rationale, "
+     "example, fix, references, params, where, detect)"),
+    ("severity: warning", "severity: severe",
+     "severity: expected one of: info, warning, critical, got 'severe'"),
+    ("default: 15m", "default: 15 minutes",
+     "params.gap.default: expected a duration such as 90s, 15m, 1h30m or 7d "
+     "(units ms, s, m, h, d, w), got '15 minutes'"),
+    ("short_gap: $gap", "short_gap: 0s",
+     "detect[0].short_gap: expected a duration above zero, got '0s'"),
+    ("short_gap: $gap", "short_gap: $gapp",
+     "detect[0].short_gap: unknown parameter '$gapp' (declared: gap)"),
+    ("    short_gap: $gap", "    short_gap: $gap\n    min_streak: -1",
+     "detect[0].min_streak: expected a whole number of 1 or more, got -1"),
+    ("operation: {eq: checkInventory}", "opration: {eq: checkInventory}",
+     "detect[0].where.opration: unknown field 'opration' (expected one of: client_id, environment, "
+     "error_code, error_message, http_status, latency_ms, operation, order_id, part_number, "
+     "purchase_order_id, request_id, any_of, all_of, not)"),
+    ("operation: {eq: checkInventory}", "error_message: {regex: '(oops'}",
+     "detect[0].where.error_message.regex: invalid regular expression '(oops': unclosed group"),
+    ("key: [client_id, part_number]", "key: [part_number]",
+     "detect[0].key: must include client_id: findings are per client"),
+    ("kind: cadence", "kind: gaps",
+     "detect[0].kind: expected one of: cadence, count, sequence, got 'gaps'"),
+    ('message: "{part_number} every {median_gap}"', 'message: "{part_number} every {median}"',
+     "detect[0].message: unknown placeholder {median} (expected one of: calls, client_id, gap, "
+     "median_gap, part_number, span, streak, streak_span, sustained)"),
+    ('message: "{part_number} every {median_gap}"', 'message: "{part_number.__class__}"',
+     "detect[0].message: unknown placeholder {part_number.__class__} (expected one of: calls, "
+     "client_id, gap, median_gap, part_number, span, streak, streak_span, sustained)"),
+    ("    short_gap: $gap", "    short_gap: $gap\n    window: 1h",
+     "detect[0].window: unknown key (expected one of: name, kind, where, key, message, "
+     "critical_if, short_gap, min_streak, gap_after)"),
+])
+def test_rule_problem_is_named(tmp_path, old, new, expected):
+    assert old in VALID
+    assert problems(tmp_path, VALID.replace(old, new)) == [expected]
+
+
+def test_every_problem_in_a_file_is_reported_together(tmp_path):
+    text = VALID.replace("severity: warning", "severity: bad").replace("kind: cadence", "kind: x")
+    assert problems(tmp_path, text) == [
+        "severity: expected one of: info, warning, critical, got 'bad'",
+        "detect[0].kind: expected one of: cadence, count, sequence, got 'x'",
+    ]
+
+
+def test_id_must_match_the_file_name(tmp_path):
+    assert problems(tmp_path, VALID, "TST-002.yaml") == [
+        "id: TST-001 must be in a file named TST-001.yaml"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("id: A\nid: B\n", "2: duplicate key 'id'"),
+    ("a: &x [1]\nb: *x\n", "2: anchors and aliases are not allowed"),
+    ("!!python/object/apply:os.system [echo hi]\n",
+     "1: could not determine a constructor for the tag "
+     "'tag:yaml.org,2002:python/object/apply:os.system'"),
+    ("- just\n- a list\n", "expected a mapping of rule keys"),
+])
+def test_hostile_or_malformed_yaml(tmp_path, text, expected):
+    path = tmp_path / "TST-001.yaml"
+    path.write_text(text)
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path])
+    message = caught.value.messages[0]
+    assert message in (f"{path}:{expected}", f"{path}: {expected}")
+
+
+def test_duplicate_ids_across_directories(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for sub in ("a", "b"):
+        (tmp_path / sub / "TST-001.yaml").write_text(VALID)
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path / "a", tmp_path / "b"])
+    assert caught.value.messages == [
+        f"{tmp_path / 'b' / 'TST-001.yaml'}: id: TST-001 is also defined in "
+        f"{tmp_path / 'a' / 'TST-001.yaml'}"]
