@@ -1,6 +1,10 @@
 """The command line: `trafficlint check | rules | explain`. Thin on purpose: parse flags, call
 `check`, render, write, and turn the outcome into the exit code a CI gate can trust:
-0 no finding at or above --fail-on, 1 findings, 2 usage/config/rule/input error, 3 a bug."""
+0 no finding at or above --fail-on, 1 findings, 2 usage/config/rule/input error, 3 a bug.
+
+`check`'s options are declared in groups, one per concern (inputs, rules, outputs); each group
+has the function that reads its own flags, so adding a flag touches one group only.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +23,7 @@ from analyzer.check import check, rule_directories
 from analyzer.config import Config, check_timezone, find_config, load_config
 from analyzer.errors import TrafficlintError
 from analyzer.explain import explain_text, rules_table
+from analyzer.model import Report
 from analyzer.output import write_atomic
 from analyzer.render import render_html, render_json, render_text
 from analyzer.rulepack import load_rules
@@ -49,6 +55,14 @@ def _guarded(command: Callable) -> Callable:
     return wrapper
 
 
+def _apply(options: list[Callable]) -> Callable:
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
 def _ids(values: tuple[str, ...]) -> tuple[str, ...] | None:
     """--select A,B --select C -> (A, B, C); None when the flag was not given."""
     ids = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
@@ -59,6 +73,76 @@ def _config(config_path: str | None, **cli) -> Config:
     return load_config(find_config(config_path, Path.cwd())).with_cli(**cli)
 
 
+# --- check: inputs ------------------------------------------------------------------------
+
+INPUT_OPTIONS = [
+    click.argument("paths", nargs=-1, required=True),
+    click.option("--config", "config_path", metavar="PATH",
+                 help="Config file (default: trafficlint.yaml in the working directory)."),
+    click.option("--input-format", type=click.Choice(FORMATS), help="Read every file as this format."),
+    click.option("--timezone", metavar="ZONE",
+                 help="IANA zone of timestamps written without an offset."),
+]
+
+
+def _input_settings(config: Config, timezone: str | None, **_: Any) -> Config:
+    if timezone is not None:
+        config = config.with_cli(timezone=check_timezone(timezone, "--timezone"))
+    return config
+
+
+# --- check: rules and the gate ------------------------------------------------------------
+
+RULE_OPTIONS = [
+    click.option("--rules", "rules_dirs", multiple=True, metavar="DIR",
+                 type=click.Path(file_okay=False), help="Extra directory of rule files (repeatable)."),
+    click.option("--select", multiple=True, metavar="IDS", help="Run only these rules (A,B or repeat)."),
+    click.option("--ignore", multiple=True, metavar="IDS", help="Do not run these rules."),
+    click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
+                 help="Lowest severity that makes the exit code 1 (default: warning)."),
+    click.option("--max-evidence", type=click.IntRange(min=1),
+                 help="Source locations per finding (default 5)."),
+]
+
+
+def _rule_settings(config: Config, rules_dirs, select, ignore, fail_on, max_evidence,
+                   **_: Any) -> Config:
+    config = config.with_cli(fail_on=fail_on, select=_ids(select), ignore=_ids(ignore),
+                             max_evidence=max_evidence)
+    if rules_dirs:
+        config = config.with_cli(rules_dirs=(*config.rules_dirs, *(Path(d) for d in rules_dirs)))
+    return config
+
+
+# --- check: outputs -----------------------------------------------------------------------
+
+OUTPUT_OPTIONS = [
+    click.option("--format", "stdout_format", type=click.Choice(["text", "json"]), default="text",
+                 show_default=True, help="What to print on standard output."),
+    click.option("--json", "json_path", type=click.Path(dir_okay=False),
+                 help="Write the JSON report here."),
+    click.option("--html", "html_path", type=click.Path(dir_okay=False),
+                 help="Write the HTML report here."),
+    click.option("--color/--no-color", default=None,
+                 help="Colour the terminal summary (default: when a terminal)."),
+]
+
+
+def _write_outputs(report: Report, stdout_format: str, json_path, html_path, color,
+                   **_: Any) -> None:
+    files = {json_path: render_json, html_path: render_html}
+    for path, render in files.items():
+        if path:
+            write_atomic(Path(path), render(report))
+    if stdout_format == "json":
+        click.echo(render_json(report), nl=False)
+    else:
+        colour = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        click.echo(render_text(report, colour), nl=False, color=colour)
+
+
+# --- commands -----------------------------------------------------------------------------
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="trafficlint")
 def main() -> None:
@@ -66,44 +150,16 @@ def main() -> None:
 
 
 @main.command("check")
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--config", "config_path", metavar="PATH",
-              help="Config file (default: trafficlint.yaml in the working directory).")
-@click.option("--rules", "rules_dirs", multiple=True, metavar="DIR",
-              type=click.Path(file_okay=False), help="Extra directory of rule files (repeatable).")
-@click.option("--select", multiple=True, metavar="IDS", help="Run only these rules (A,B or repeat).")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Do not run these rules.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
-              help="Lowest severity that makes the exit code 1 (default: warning).")
-@click.option("--format", "stdout_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="What to print on standard output.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
-@click.option("--input-format", type=click.Choice(FORMATS), help="Read every file as this format.")
-@click.option("--timezone", metavar="ZONE", help="IANA zone of timestamps written without an offset.")
-@click.option("--max-evidence", type=click.IntRange(min=1), help="Source locations per finding (default 5).")
-@click.option("--color/--no-color", default=None, help="Colour the terminal summary (default: when a terminal).")
+@_apply(INPUT_OPTIONS + RULE_OPTIONS + OUTPUT_OPTIONS)
 @_guarded
-def check_command(paths, config_path, rules_dirs, select, ignore, fail_on, stdout_format,
-                  json_path, html_path, input_format, timezone, max_evidence, color) -> None:
+def check_command(paths: tuple[str, ...], config_path: str | None, input_format: str | None,
+                  **options: Any) -> None:
     """Lint API request logs (files, directories or globs) for the provider's anti-patterns."""
-    extra_dirs = tuple(Path(d) for d in rules_dirs) or None
-    config = _config(config_path, fail_on=fail_on, select=_ids(select),
-                     ignore=_ids(ignore), max_evidence=max_evidence)
-    if timezone is not None:
-        config = config.with_cli(timezone=check_timezone(timezone, "--timezone"))
-    if extra_dirs:
-        config = config.with_cli(rules_dirs=(*config.rules_dirs, *extra_dirs))
+    config = _config(config_path)
+    config = _input_settings(config, **options)
+    config = _rule_settings(config, **options)
     report = check(list(paths), config, input_format)
-    if json_path:
-        write_atomic(Path(json_path), render_json(report))
-    if html_path:
-        write_atomic(Path(html_path), render_html(report))
-    if stdout_format == "json":
-        click.echo(render_json(report), nl=False)
-    else:
-        colour = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-        click.echo(render_text(report, colour), nl=False, color=colour)
+    _write_outputs(report, **options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
