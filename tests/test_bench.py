@@ -1,19 +1,25 @@
-"""The benchmark (bench/): the seeded generator and the agreement check. The benchmark itself is
-not a test; timings are never asserted here."""
+"""The benchmark (bench/): the seeded generator, the agreement check, and a smoke run of the bench
+command on 10k rows. The benchmark itself is not a test; timings are never asserted here."""
 
 from __future__ import annotations
 
 import copy
 import itertools
+import json
+import subprocess
+import sys
 
+import click
 import polars as pl
 import pytest
-from conftest import run_check
+from conftest import REPO, run_check
 
 from bench import reference
+from bench.__main__ import label, parse_rows
 from bench.agreement import Disagreement, compare, from_report, reference_parameters
 from bench.columns import FORMATS, TIMESTAMP_FORMAT
 from bench.generate import Dataset, days, generate
+from bench.harness import BenchError, Checks
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +137,81 @@ def test_the_sql_reference_finds_exactly_what_trafficlint_finds(small, fmt):
     theirs = reference.run(fmt, small.path(fmt), reference_parameters())
     assert compare(ours, theirs) == len(ours)
     assert {f["check"] for f in theirs} == set(reference.METRICS)  # every check has a finding
+
+
+def test_the_harness_refuses_wrong_or_changing_output():
+    checks = Checks(rows=10)
+    floor = {"rows": 10, "first_ms": 1, "last_ms": 2, "status_sum": 2000, "text_bytes": 99}
+    checks.accept("csv", "floor-polars", json.dumps(floor).encode())
+    with pytest.raises(BenchError, match="floors read different values"):
+        checks.accept("csv", "floor-duckdb", json.dumps({**floor, "text_bytes": 98}).encode())
+    with pytest.raises(BenchError, match="not deterministic"):
+        checks.accept("csv", "floor-polars", json.dumps({**floor, "last_ms": 3}).encode())
+    with pytest.raises(BenchError, match="read 9 rows of 10"):
+        checks.accept("ndjson", "floor-duckdb", json.dumps({**floor, "rows": 9}).encode())
+    report = {"summary": {"rows_analysed": 9, "rows_rejected": 1}, "findings": []}
+    with pytest.raises(BenchError, match="analysed 9 rows and rejected 1"):
+        checks.accept("csv", "trafficlint", json.dumps(report).encode())
+
+
+def test_agreement_on_data_that_exercises_no_check_proves_nothing():
+    checks = Checks(rows=10)
+    report = {"summary": {"rows_analysed": 10, "rows_rejected": 0}, "findings": [finding()]}
+    checks.accept("csv", "reference", json.dumps(from_report(report)).encode())
+    with pytest.raises(BenchError, match="exercised no finding of not-found-stream"):
+        checks.accept("csv", "trafficlint", json.dumps(report).encode())
+
+
+# --- the bench command ----------------------------------------------------------------------
+
+def test_bench_command_runs_checks_agreement_and_prints_the_table(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--rows", "10k", "--repeat", "1",
+         "--data", str(tmp_path), "--out", str(tmp_path / "results")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("10,000 rows, whole-process medians of 1 alternating runs")
+    for name in ("CSV, ", "NDJSON, ", "Parquet, "):
+        assert f"\n{name}" in out
+    for label_ in ("floor, Polars", "floor, DuckDB", "DuckDB reference", "trafficlint"):
+        assert out.count(f"\n    {label_:18} ") == 3
+    assert out.count("\n    trafficlint / faster floor (target <= 1.2) ") == 3
+    agreed = [int(line.rsplit(" ", 1)[1].replace(",", "")) for line in out.splitlines()
+              if line.startswith("    findings agreed with the reference: ")]
+    assert len(agreed) == 3 and agreed[0] > 0 and len(set(agreed)) == 1
+    [saved] = (tmp_path / "results").glob("10k-*.json")
+    doc = json.loads(saved.read_text())
+    assert [r["format"] for r in doc["results"]] == list(FORMATS)
+    for result_ in doc["results"]:
+        assert set(result_["runs"]) == {"floor-polars", "floor-duckdb", "reference", "trafficlint"}
+        assert result_["findings_agreed"] == agreed[0]
+        # Each contestant's own peak, not the harness's (bench/spawn.py says why they differ):
+        # the harness holds Polars, numpy and DuckDB at once, well over 120 MB; a DuckDB floor
+        # on 10k rows needs far less.
+        assert 10e6 < min(result_["peaks"].values()) < 120e6
+    table = saved.with_suffix(".md").read_text()
+    assert "| input | floor, Polars | floor, DuckDB | DuckDB reference | trafficlint |" in table
+    assert table.count("\n| ") == 4  # header and one row per format
+
+
+@pytest.mark.parametrize(("text", "rows", "name"), [
+    ("10k", 10_000, "10k"), ("1M", 1_000_000, "1M"), ("2.5M", 2_500_000, "2500k"),
+    ("50_000_000", 50_000_000, "50M"), ("1234", 1234, "1234"),
+])
+def test_row_counts(text, rows, name):
+    assert parse_rows(text) == rows and label(rows) == name
+
+
+@pytest.mark.parametrize("text", ["", "0", "ten", "1G", "-5"])
+def test_bad_row_counts_are_refused(text):
+    with pytest.raises(click.BadParameter, match="expected a number of rows"):
+        parse_rows(text)
+
+
+def test_bench_command_fails_loudly_on_bad_options(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "bench", "run", "--formats", "xml",
+                             "--data", str(tmp_path)], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "expected some of csv, ndjson, parquet, got 'xml'" in result.stderr
