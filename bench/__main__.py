@@ -2,6 +2,7 @@
 
     python -m bench generate --rows 10M [--formats csv,ndjson,parquet]
     python -m bench run --rows 10M --formats csv,ndjson,parquet --repeat 5
+    python -m bench profile --rows 1M --format csv
 
 `run` generates the data first when bench/data/<rows>/ does not hold what the generator writes,
 prints the table, and writes it as JSON and Markdown under bench/data/results/. It exits 1 when a
@@ -103,6 +104,22 @@ def run_command(rows_text: str, formats_text: str, repeat: int, data_dir: Path,
     doc = document(results, rows, repeat, (load_before, os.getloadavg()))
     click.echo(text(doc, results))
     _save(doc, markdown(doc, results), out_dir or data_dir / "results", label(rows))
+
+
+@main.command("profile")
+@ROWS
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@DATA_OPTION
+def profile_command(rows_text: str, fmt: str, data_dir: Path) -> None:
+    """Time trafficlint's stages on one file: loading, each detector, the whole report."""
+    from bench.profile import profile, report
+
+    rows = parse_rows(rows_text)
+    dataset = Dataset(data_dir / label(rows), rows)
+    if not dataset.has((fmt,)):
+        click.echo(f"generating {rows:,} rows in {dataset.directory} ...", err=True)
+        dataset = generate(rows, dataset.directory, (fmt,))
+    click.echo(report(dataset.path(fmt), *profile(dataset.path(fmt))), nl=False)
 
 
 def _save(doc: dict, table: str, out_dir: Path, name: str) -> None:

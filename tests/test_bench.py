@@ -20,6 +20,7 @@ from bench.agreement import Disagreement, compare, from_report, reference_parame
 from bench.columns import FORMATS, TIMESTAMP_FORMAT
 from bench.generate import Dataset, days, generate
 from bench.harness import BenchError, Checks
+from bench.profile import profile, report
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +216,14 @@ def test_bench_command_fails_loudly_on_bad_options(tmp_path):
                              "--data", str(tmp_path)], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 2
     assert "expected some of csv, ndjson, parquet, got 'xml'" in result.stderr
+
+
+def test_profile_times_loading_every_detector_and_the_whole_report(small):
+    stages, functions = profile(small.path("parquet"))
+    assert [s.name for s in stages] == [
+        "load (read + normalise)", "detect NUV-001 polling", "detect NUV-002 unknown-order",
+        "detect NUV-002 unknown-product", "detect NUV-002 not-found-stream",
+        "detect NUV-003 repeated-po", "whole check + JSON report"]
+    assert all(s.seconds > 0 and s.peak_bytes >= s.rss_bytes > 0 for s in stages)
+    assert functions[0][0] == "loading.py:load"
+    assert "detect NUV-001 polling" in report(small.path("parquet"), stages, functions)
