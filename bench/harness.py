@@ -81,6 +81,9 @@ class FormatResult:
     def median(self, contestant: str) -> float:
         return statistics.median(r.seconds for r in self.runs[contestant])
 
+    def median_cpu(self, contestant: str) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs[contestant])
+
     def peak(self, contestant: str) -> int:
         return max(r.peak_bytes for r in self.runs[contestant])
 
@@ -204,4 +207,5 @@ def _warm(path: Path) -> None:
 
 def as_json(results: list[FormatResult]) -> list[dict[str, Any]]:
     return [{**asdict(r), "medians": {c: r.median(c) for c in r.runs},
+             "cpu_medians": {c: r.median_cpu(c) for c in r.runs},
              "peaks": {c: r.peak(c) for c in r.runs}} for r in results]

@@ -97,8 +97,8 @@ def rows(results: list[FormatResult]) -> list[list[str]]:
         met = targets(result)
         table.append([
             f"{FORMAT_NAMES[result.format]}, {_size(result.file_bytes)}",
-            *(f"{_seconds(result.median(c.name))}, {result.peak(c.name) / GB:.2f} GB"
-              for c in CONTESTANTS),
+            *(f"{_seconds(result.median(c.name))} ({_seconds(result.median_cpu(c.name))} CPU), "
+              f"{result.peak(c.name) / GB:.2f} GB" for c in CONTESTANTS),
             _verdict(f"{met['floor_ratio']:.2f}x", met["floor_ratio_met"]),
             _verdict(f"{met['reference_ratio']:.2f}x", met["reference_ratio_met"]),
             _verdict(f"{met['memory_ratio']:.2f}x the reference's", met["memory_met"]),
@@ -143,8 +143,9 @@ def text(doc: dict[str, Any], results: list[FormatResult]) -> str:
 
 
 def _caption(doc: dict[str, Any]) -> str:
-    return (f"{doc['rows']:,} rows, whole-process medians of {doc['repeat']} alternating runs, "
-            f"peak resident memory (highest run); GB = 10^9 bytes")
+    return (f"{doc['rows']:,} rows: whole-process wall time, median of {doc['repeat']} "
+            f"alternating runs (CPU time, user + system, in brackets), and peak resident memory "
+            f"(highest run); GB = 10^9 bytes")
 
 
 def _machine_line(doc: dict[str, Any]) -> str:

@@ -173,7 +173,7 @@ def test_bench_command_runs_checks_agreement_and_prints_the_table(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("10,000 rows, whole-process medians of 1 alternating runs")
+    assert out.startswith("10,000 rows: whole-process wall time, median of 1 alternating runs")
     for name in ("CSV, ", "NDJSON, ", "Parquet, "):
         assert f"\n{name}" in out
     for label_ in ("floor, Polars", "floor, DuckDB", "DuckDB reference", "trafficlint"):
