@@ -15,6 +15,7 @@ from analyzer.config import Config
 from analyzer.engine import run
 from analyzer.loading import LoadOptions, load
 from analyzer.model import Report, RuleInfo
+from analyzer.profiles import find_profile
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import BoundRule
 from analyzer.severity import fail_threshold
@@ -38,8 +39,7 @@ def rule_directories(config: Config) -> list[Path]:
 def check(paths: list[str], config: Config, input_format: str | None = None,
           clock: Clock = system_clock) -> Report:
     rules = bind_for_run(load_rules(rule_directories(config)), config)
-    options = LoadOptions(config.fields, config.default_client, config.timezone, input_format)
-    loaded = load(paths, options)
+    loaded = load(paths, load_options(config, input_format))
     findings = run(loaded.frame, rules, config.max_evidence)
     threshold = fail_threshold(config.fail_on)
     failed = threshold is not None and any(f.severity >= threshold for f in findings)
@@ -54,6 +54,12 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
         settings=(("config", config.source), ("timezone", config.timezone),
                   ("max_evidence", config.max_evidence)),
     )
+
+
+def load_options(config: Config, input_format: str | None = None) -> LoadOptions:
+    profile = find_profile(config.profile, config.where("profile")) if config.profile else None
+    return LoadOptions(config.fields, config.default_client, config.timezone, input_format,
+                       profile)
 
 
 def versions() -> tuple[tuple[str, str], ...]:

@@ -43,7 +43,8 @@ class FileStats:
     rejected: tuple[tuple[str, int], ...] = ()
     skipped: tuple[tuple[str, int], ...] = ()
     examples: tuple[RejectExample, ...] = ()
-    columns: tuple[tuple[str, str], ...] = ()  # canonical field -> source column
+    columns: tuple[tuple[str, str], ...] = ()  # canonical field -> where its values come from
+    profile: str = ""  # the mapping profile that read the file
 
     @property
     def rejected_total(self) -> int:
@@ -63,6 +64,7 @@ class FileStats:
             "skipped": dict(self.skipped),
             "reject_examples": [e.to_dict() for e in self.examples],
             "columns": dict(self.columns),
+            "profile": self.profile,
         }
 
 

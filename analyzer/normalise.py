@@ -25,6 +25,7 @@ class Normalised:
     frame: pl.DataFrame
     rejected: Counter
     examples: list[RejectExample]
+    rejects: list[RejectExample]  # every rejected row, for --rejects
 
 
 def normalise(raw: pl.DataFrame, file: str, default_client: str,
@@ -46,7 +47,7 @@ def normalise(raw: pl.DataFrame, file: str, default_client: str,
     )
     schema = frame_schema()
     return Normalised(good.select([pl.col(n).cast(t) for n, t in schema.items()]),
-                      _counts(bad), _examples(bad))
+                      _counts(bad), _examples(bad), _all_rejects(bad))
 
 
 def _raw(name: str) -> str:
@@ -73,7 +74,9 @@ def _typed_values(frame: pl.DataFrame, texts: dict[str, pl.Expr], timezone: str 
     for f in FIELDS:
         if f.name == "timestamp":
             continue
-        if f.dtype == pl.String:
+        if f.name == "retry_after":
+            out.append(_retry_after(texts[f.name], out[0]).alias(f.name))
+        elif f.dtype == pl.String:
             out.append(texts[f.name].alias(f.name))
         else:
             out.append(texts[f.name].cast(f.dtype, strict=False).alias(f.name))
@@ -103,6 +106,8 @@ def _problem(texts: dict[str, pl.Expr], timezone: str | None) -> list[pl.Expr]:
          pl.lit("http_status not an HTTP status code (100-599)"), texts["http_status"]),
         (texts["latency_ms"].is_not_null() & pl.col("latency_ms").is_null(),
          pl.lit("latency_ms not a number"), texts["latency_ms"]),
+        (texts["retry_after"].is_not_null() & pl.col("retry_after").is_null(),
+         pl.lit("retry_after not seconds or an HTTP date"), texts["retry_after"]),
     ]
     reason = pl.when(checks[0][0]).then(checks[0][1])
     culprit = pl.when(checks[0][0]).then(checks[0][2])
@@ -110,6 +115,20 @@ def _problem(texts: dict[str, pl.Expr], timezone: str | None) -> list[pl.Expr]:
         reason = reason.when(condition).then(why)
         culprit = culprit.when(condition).then(value)
     return [reason.alias(_REASON), culprit.alias(_CULPRIT)]
+
+
+def _retry_after(text: pl.Expr, timestamp: pl.Expr) -> pl.Expr:
+    """Retry-After is delay-seconds or an HTTP date; a date becomes seconds after the call."""
+    seconds = text.cast(pl.Float64, strict=False)
+    date = text.str.to_datetime("%a, %d %b %Y %H:%M:%S GMT", strict=False, time_unit="ms",
+                                time_zone="UTC")
+    after_call = (date - timestamp).dt.total_milliseconds() / 1000.0
+    return pl.coalesce(pl.when(seconds >= 0).then(seconds), after_call.clip(lower_bound=0.0))
+
+
+def _all_rejects(bad: pl.DataFrame) -> list[RejectExample]:
+    rows = bad.sort(SOURCE_LINE).select(SOURCE_LINE, _REASON, _CULPRIT).iter_rows()
+    return [RejectExample(line, reason, value or "") for line, reason, value in rows]
 
 
 def _counts(bad: pl.DataFrame) -> Counter:

@@ -1,0 +1,52 @@
+"""What a reader gives back for one file: its records as a frame of raw text columns with the
+line number of each, and an account of every line that is not a record (rejected with a
+reason, or skipped with a reason)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from analyzer.model import RejectExample
+from analyzer.schema import SOURCE_LINE
+
+MAX_EXAMPLES_PER_REASON = 3
+MAX_VALUE_CHARS = 200
+
+
+@dataclass
+class RawFile:
+    """A file's records (raw values under the file's own column names, or the names a format's
+    reader gives them) with what happened to the lines that are not records. Every rejected
+    line is kept with its reason and text, for `--rejects`; reports show the first of each."""
+
+    frame: pl.DataFrame
+    lines: int
+    columns: list[str]
+    rejected: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    examples: list[RejectExample] = field(default_factory=list)
+    rejects: list[RejectExample] = field(default_factory=list)
+
+    def reject(self, line: int, reason: str, value: str = "") -> None:
+        if self.rejected[reason] < MAX_EXAMPLES_PER_REASON:
+            self.examples.append(RejectExample(line, reason, clip(value)))
+        self.rejects.append(RejectExample(line, reason, value))
+        self.rejected[reason] += 1
+
+
+def clip(value: str) -> str:
+    return value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS] + "…"
+
+
+def frame_of(columns: list[str], values: dict[str, list], lines: list[int]) -> pl.DataFrame:
+    """A frame of text columns and the line number of each row."""
+    data = {name: pl.Series(name, values[name], dtype=pl.String) for name in columns}
+    data[SOURCE_LINE] = pl.Series(SOURCE_LINE, lines, dtype=pl.Int64)
+    return pl.DataFrame(data)
+
+
+def line_count(data: bytes) -> int:
+    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
