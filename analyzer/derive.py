@@ -4,8 +4,9 @@ canonical fields. For each field the first source that has a value wins, in this
 1. the profile's own sources for the field (`header: x-client-id`, `soap: partNumber`, ...);
 2. a column named as the field or one of its aliases (yours from `fields:` first);
 3. what any HTTP log gives: `method` from the method column or the request line, `path` from
-   the URL, and `route` and `operation` from the profile's route templates (or, with
-   `infer_routes`, the path with its ids replaced by `{id}`).
+   the URL, `route` and `operation` from the profile's route templates (or, with
+   `infer_routes`, the path with its ids replaced by `{id}`), and, when nothing names the
+   client, the authenticated user or else the client's address as `client_id`.
 
 Everything but SOAP bodies is a vectorised Polars expression; SOAP bodies are parsed once per
 distinct body.
@@ -216,6 +217,10 @@ def _apply(source: FieldSource, ctx: _Context) -> pl.Expr | None:
 
 def _builtin(name: str, ctx: _Context, method, path, by_alias) -> list[tuple[str, pl.Expr | None]]:
     """What every HTTP request gives, after the profile's sources and the log's own columns."""
+    if name == "client_id":
+        found = [ctx.text(c) for c in (ctx.columns.find("remote_user"),
+                                       ctx.columns.find("remote_addr")) if c is not None]
+        return [("remote_user or remote_addr", pl.coalesce(found))] if found else []
     if name == "method" and method is not None:
         return [("request method", method.str.to_uppercase())]
     if name == "path" and path is not None:

@@ -50,3 +50,25 @@ def frame_of(columns: list[str], values: dict[str, list], lines: list[int]) -> p
 
 def line_count(data: bytes) -> int:
     return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+
+
+INSIDE_RECORD = "line inside a multi-line record"
+
+
+def from_records(result: RawFile, records: list[tuple[int, dict[str, str | None]]]) -> RawFile:
+    """Fill `result` with records (each the line it starts on, and its values by column), and
+    count every line the records span beyond their first as skipped, so the lines of a
+    pretty-printed or multi-line format still add up."""
+    columns = list(dict.fromkeys(key for _, record in records for key in record))
+    values = {name: [record.get(name) for _, record in records] for name in columns}
+    result.frame = frame_of(columns, values, [line for line, _ in records])
+    result.columns = columns
+    accounted = len(records) + sum(result.rejected.values()) + sum(result.skipped.values())
+    if result.lines > accounted:
+        result.skipped[INSIDE_RECORD] += result.lines - accounted
+    return result
+
+
+def text_of(data: bytes) -> str:
+    """Decoded text without a byte-order mark; undecodable bytes shown as U+FFFD."""
+    return data.decode("utf-8-sig", "replace")

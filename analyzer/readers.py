@@ -23,11 +23,15 @@ from collections.abc import Callable
 import polars as pl
 import zstandard
 
+from analyzer.accesslog import read_access_log
 from analyzer.errors import InputError
+from analyzer.har import read_har
+from analyzer.otel import read_otel
 from analyzer.rawfile import (  # noqa: F401 - MAX_* are read from here by normalise
     MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS, RawFile, frame_of, line_count,
 )
 from analyzer.schema import SOURCE_LINE
+from analyzer.soapdump import read_soap
 from analyzer.sources import Source
 
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
@@ -276,6 +280,10 @@ def _first_line(exc: Exception) -> str:
 
 
 READERS: dict[str, Callable[[Source, bytes, Select], RawFile]] = {
+    "access-log": read_access_log,
+    "har": read_har,
+    "otel": read_otel,
+    "soap": read_soap,
     "ndjson": read_ndjson,
     "csv": read_delimited,
     "tsv": read_delimited,

@@ -12,12 +12,16 @@ import polars as pl
 
 from analyzer.schema import TIMESTAMP_DTYPE
 
-_WITH_OFFSET = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z")
-_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M")
-_EPOCH = r"^\d{9,14}(\.\d+)?$"
-# Epoch values below this are seconds, above are milliseconds (the boundary is 1973 in ms and
-# year 5138 in seconds, so no plausible log is ambiguous).
+# ISO-8601, and the access-log forms: Apache/nginx `10/Oct/2026:13:55:36 -0700` and Python
+# http.server's `10/Oct/2026 13:55:36` (local time, no offset).
+_WITH_OFFSET = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z", "%d/%b/%Y:%H:%M:%S%.f%z")
+_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%d/%b/%Y %H:%M:%S", "%d/%b/%Y:%H:%M:%S")
+_EPOCH = r"^\d{9,19}(\.\d+)?$"
+# Epoch values below 1e11 are seconds, then milliseconds, microseconds and nanoseconds
+# (OpenTelemetry's *UnixNano); each boundary is far from any plausible log's year.
 _MS_THRESHOLD = 100_000_000_000
+_US_THRESHOLD = 100_000_000_000_000
+_NS_THRESHOLD = 100_000_000_000_000_000
 EARLIEST = "2000-01-01T00:00:00Z"
 LATEST = "2100-01-01T00:00:00Z"
 
@@ -44,9 +48,15 @@ def _naive_parse(text: pl.Expr) -> pl.Expr:
 
 
 def _epoch(text: pl.Expr) -> pl.Expr:
-    number = pl.when(text.str.contains(_EPOCH)).then(text.cast(pl.Float64, strict=False))
-    millis = pl.when(number < _MS_THRESHOLD).then(number * 1000).otherwise(number)
-    return millis.round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
+    is_epoch = text.str.contains(_EPOCH)
+    number = pl.when(is_epoch).then(text.cast(pl.Float64, strict=False))
+    # Nanoseconds lose precision as a float; the integer part is exact, and enough.
+    whole = pl.when(is_epoch).then(text.str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False))
+    millis = (pl.when(number < _MS_THRESHOLD).then((number * 1000).round(0).cast(pl.Int64))
+              .when(number < _US_THRESHOLD).then(number.round(0).cast(pl.Int64))
+              .when(number < _NS_THRESHOLD).then(whole // 1000)
+              .otherwise(whole // 1_000_000))
+    return millis.cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
 
 
 def parse_timestamp(raw: pl.Expr, naive_timezone: str | None = None) -> pl.Expr:
