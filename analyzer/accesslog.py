@@ -168,8 +168,10 @@ def _extras(frame: pl.DataFrame) -> pl.DataFrame:
                for i in range(width)]
     for key in _keys(frame["extra"].head(SAMPLE).to_list()):
         if key not in frame.columns:
-            value = extra.str.extract(rf'(?:^| ){re.escape(key)}=("(?:[^"\\]|\\.)*"|\S*)', 1)
-            columns.append(unquote(value).alias(key))
+            value = unquote(extra.str.extract(
+                rf'(?:^| ){re.escape(key)}=("(?:[^"\\]|\\.)*"|\S*)', 1))
+            # nginx and Apache write "-" for a variable or header that is not set.
+            columns.append(pl.when(value != "-").then(value).alias(key))
     if "duration_ms" in frame.columns:
         traefik = extra.str.extract(r"(?:^| )(\d+)ms$", 1)
         columns.append(pl.coalesce(pl.col("duration_ms"), traefik).alias("duration_ms"))

@@ -69,6 +69,7 @@ class _Context:
     columns: Columns
     matched: Matched
     extra: dict[str, pl.Series]  # parsed body values, added to the frame under these names
+    routed: bool = False  # the request's method and path were matched against routes
 
     def text(self, column: str) -> pl.Expr:
         return pl.col(column).cast(pl.String)
@@ -188,6 +189,7 @@ def derive(raw: pl.DataFrame, profile: Profile, aliases: Mapping[str, list[str]]
     if path is not None and method is not None:
         infer_routes = profile.infer_routes if infer is None else infer
         ctx.matched = match(profile.routes, method, path, infer_routes)
+        ctx.routed = bool(profile.routes) or infer_routes
     by_alias = resolve_columns(columns.names, aliases)
     exprs: dict[str, pl.Expr] = {}
     where: dict[str, str] = {}
@@ -225,9 +227,9 @@ def _builtin(name: str, ctx: _Context, method, path, by_alias) -> list[tuple[str
         return [("request method", method.str.to_uppercase())]
     if name == "path" and path is not None:
         return [("request URL", path)]
-    if name == "route" and path is not None:
+    if ctx.routed and name == "route":
         return [("route template", ctx.matched.template)]
-    if name == "operation" and path is not None:
+    if ctx.routed and name == "operation":
         operation = ctx.matched.operation
         if "route" in by_alias and method is not None:
             # A log that names its routes (OpenTelemetry's http.route) needs no guessing.

@@ -51,8 +51,11 @@ def _is_page_resource(entry: dict) -> bool:
     kind = entry.get("_resourceType")
     if isinstance(kind, str):
         return kind.lower() in PAGE_RESOURCES
-    mime = str(((entry.get("response") or {}).get("content") or {}).get("mimeType") or "")
-    return mime.lower().startswith(PAGE_MIME_PREFIXES)
+    response = entry.get("response") or {}
+    mime = str((response.get("content") or {}).get("mimeType") or "").lower()
+    # An HTML page that loaded is a page; an HTML error page may be an API's answer.
+    page = mime.startswith("text/html") and str(response.get("status")) in ("200", "304")
+    return page or mime.startswith(PAGE_MIME_PREFIXES)
 
 
 def entry_record(entry: dict) -> dict[str, str | None]:

@@ -86,7 +86,7 @@ def read_and_map(source: Source, options: LoadOptions) -> FileLoad:
         profile, why = choose_profile(raw, options.aliases)
     derived = derive(raw.frame, profile, options.aliases)
     missing = [name for name in REQUIRED if name not in derived.columns]
-    if missing and raw.columns:  # an empty file has no columns, and is counted as such
+    if missing and (raw.columns or raw.frame.height):  # an empty file is counted as such
         raise InputError(_missing(source, raw.columns, missing, profile.name != "canonical"))
     return FileLoad(source, raw, profile, why, derived)
 

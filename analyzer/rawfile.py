@@ -66,6 +66,9 @@ def from_records(result: RawFile, records: list[tuple[int, dict[str, str | None]
     accounted = len(records) + sum(result.rejected.values()) + sum(result.skipped.values())
     if result.lines > accounted:
         result.skipped[INSIDE_RECORD] += result.lines - accounted
+    # A HAR or OTLP export written on one line holds many records per line: then the count
+    # read is of records, so that every one is still a row, a reject or a skip.
+    result.lines = max(result.lines, accounted)
     return result
 
 

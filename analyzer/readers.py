@@ -95,7 +95,7 @@ def _has_blank_line(data: bytes) -> bool:
 def read_ndjson(source: Source, data: bytes, select: Select) -> RawFile:
     columns = select(_json_keys(data))
     lines = line_count(data)
-    if not _has_blank_line(data):
+    if columns and not _has_blank_line(data):
         try:
             schema = {src: pl.String for src in columns}
             frame = pl.read_ndjson(io.BytesIO(data), schema=schema)

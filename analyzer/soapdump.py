@@ -50,6 +50,8 @@ def read_soap(source: Source, data: bytes, select) -> RawFile:
             result.skipped["response joined to its request"] += 1
         else:
             record = {**fields, "request_body": body}
+            if "HTTP Post" in header:
+                record["method"] = "POST"
             waiting.setdefault(fields.get("url"), []).append(record)
             records.append((line, record))
     return from_records(result, records)

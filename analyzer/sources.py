@@ -111,7 +111,7 @@ def sniff(path: Path, compression: str | None) -> str | None:
     if head.startswith(b"PAR1"):
         return "parquet"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith((b"{", b"[")):
+    if text.startswith(b"{") or re.match(rb"^\[\s*[{\[\]]", text):
         return _json_kind(text)
     if any(marker in head for marker in _SOAP_MARKERS):
         return "soap"
