@@ -45,6 +45,8 @@ VARIANTS: dict[str, str] = {
                  + _CLF_TAIL,
     "clf": r"^(?P<remote_addr>\S+) (?P<ident>\S+) (?P<remote_user>\S+)" + _CLF_TAIL,
 }
+# Python http.server's own messages ("code 404, message File not found"): not requests.
+_SERVER_MESSAGE = r"^\S+ - - \[[^\]]+\] code \d{3}, message "
 # Looks like an access-log line even when it does not parse: rejected, not skipped.
 _LOOKS_LIKE = (r'^(?:\S+ ){2,3}\S+ \[[^\]]+\] |^(?:https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT|'
                r'^\[\d{4}-\d\d-\d\dT[^\]]+\] "')
@@ -93,6 +95,8 @@ def _parse(frame: pl.DataFrame) -> pl.DataFrame:
     bad_utf8 = line.str.contains("[\ud800-\udfff]")
     status = (pl.when(line.str.strip_chars() == "").then(pl.lit("blank"))
               .when(bad_utf8).then(pl.lit("utf8"))
+              .when(pl.col("_variant").is_null() & line.str.contains(_SERVER_MESSAGE))
+              .then(pl.lit("other"))
               .when(pl.col("_variant").is_null() & line.str.contains(_LOOKS_LIKE))
               .then(pl.lit("malformed"))
               .when(pl.col("_variant").is_null()).then(pl.lit("other"))

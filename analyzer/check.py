@@ -53,6 +53,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
         failed=failed,
         settings=(("config", config.source), ("timezone", config.timezone),
                   ("max_evidence", config.max_evidence)),
+        rejects=loaded.rejects,
     )
 
 

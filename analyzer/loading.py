@@ -13,8 +13,8 @@ import polars as pl
 from analyzer.derive import Derived, coverage, derive
 from analyzer.errors import InputError
 from analyzer.mapping import resolve_columns
-from analyzer.model import ClientTraffic, FileStats, Inputs
-from analyzer.normalise import normalise
+from analyzer.model import ClientTraffic, FileStats, Inputs, RejectedLine
+from analyzer.normalise import Normalised, normalise
 from analyzer.profiles import Profile, builtin_profiles
 from analyzer.rawfile import RawFile
 from analyzer.readers import read
@@ -35,18 +35,10 @@ class LoadOptions:
 
 
 @dataclass(frozen=True)
-class Reject:
-    file: str
-    line: int
-    reason: str
-    value: str
-
-
-@dataclass(frozen=True)
 class Loaded:
     frame: pl.DataFrame
     inputs: Inputs
-    rejects: tuple[Reject, ...] = ()
+    rejects: tuple[RejectedLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +84,13 @@ def read_and_map(source: Source, options: LoadOptions) -> FileLoad:
 
 
 def _load_file(source: Source, options: LoadOptions):
+    mapped, done, stats, rejects = load_one(source, options)
+    return done.frame, stats, rejects
+
+
+def load_one(source: Source, options: LoadOptions
+             ) -> tuple[FileLoad, Normalised, FileStats, list[RejectedLine]]:
+    """Read, map and type one file: its rows, its accounting and every rejected line."""
     mapped = read_and_map(source, options)
     raw = mapped.raw
     done = normalise(mapped.derived.frame, source.display, options.default_client,
@@ -110,7 +109,8 @@ def _load_file(source: Source, options: LoadOptions):
         profile=mapped.profile.name,
     )
     every = sorted([*raw.rejects, *done.rejects], key=lambda e: (e.line, e.reason))
-    return done.frame, stats, [Reject(source.display, e.line, e.reason, e.value) for e in every]
+    rejects = [RejectedLine(source.display, e.line, e.reason, e.value) for e in every]
+    return mapped, done, stats, rejects
 
 
 def _columns_to_read(found: list[str], aliases: Mapping[str, list[str]],
@@ -126,13 +126,14 @@ def _columns_to_read(found: list[str], aliases: Mapping[str, list[str]],
 
 def choose_profile(raw: RawFile, aliases: Mapping[str, list[str]]) -> tuple[Profile, str]:
     """The first profile, in priority order, that gives at least half of the first records a
-    timestamp and an operation; profiles that guess routes from paths are tried last."""
+    timestamp and an operation without guessing routes; then the profiles that only guess
+    them (a profile with routes of its own is chosen by its routes, not by guesses)."""
     sample = raw.frame.head(DETECTION_SAMPLE)
     profiles = builtin_profiles()
     best: tuple[float, Profile | None] = (0.0, None)
     for infer in (False, True):
         for profile in profiles:
-            if infer and not profile.infer_routes:
+            if infer and (profile.routes or not profile.infer_routes):
                 continue
             share = coverage(derive(sample, profile, aliases, infer=infer))
             if share >= 0.5:

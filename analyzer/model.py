@@ -33,6 +33,19 @@ class RejectExample:
 
 
 @dataclass(frozen=True)
+class RejectedLine:
+    """One line that could not be analysed, for `--rejects`: log content, so untrusted."""
+
+    file: str
+    line: int
+    reason: str
+    value: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "reason": self.reason, "value": self.value}
+
+
+@dataclass(frozen=True)
 class FileStats:
     """What happened to every line of one input file."""
 
@@ -195,6 +208,8 @@ class Report:
     findings: tuple[Finding, ...]
     failed: bool
     settings: tuple[tuple[str, Any], ...] = field(default=())
+    # Every rejected line, for --rejects; not part of the JSON report, which has examples.
+    rejects: tuple[RejectedLine, ...] = field(default=(), compare=False)
 
     def severity_counts(self) -> dict[str, int]:
         counts = {level.label: 0 for level in sorted(Severity, reverse=True)}

@@ -113,7 +113,8 @@ def match(routes: tuple[Route, ...], method: pl.Expr, path: pl.Expr, infer: bool
 
 def infer_template(path: pl.Expr) -> pl.Expr:
     """`/orders/1042/items/7` -> `/orders/{id}/items/{id}`."""
-    segments = path.str.split("/").list.eval(
+    trimmed = pl.when(path == "/").then(path).otherwise(path.str.replace(r"/+$", ""))
+    segments = trimmed.str.split("/").list.eval(
         pl.when(pl.element().str.contains(ID_SEGMENT)).then(pl.lit(INFERRED_PARAM))
         .otherwise(pl.element())
     )
