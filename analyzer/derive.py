@@ -1,9 +1,10 @@
 """Apply a mapping profile: turn a file's records (raw columns as a reader found them) into
 canonical fields. For each field the first source that has a value wins, in this order:
 
-1. the profile's own sources for the field (`header: x-client-id`, `soap: partNumber`, ...);
-2. a column named as the field or one of its aliases (yours from `fields:` first);
-3. what any HTTP log gives: `method` from the method column or the request line, `path` from
+1. a column named as the field, or by one of your aliases from `fields:`;
+2. the profile's own sources for the field (`header: x-client-id`, `soap: partNumber`, ...);
+3. a column named by one of the field's built-in aliases;
+4. what any HTTP log gives: `method` from the method column or the request line, `path` from
    the URL, `route` and `operation` from the profile's route templates (or, with
    `infer_routes`, the path with its ids replaced by `{id}`), and, when nothing names the
    client, the authenticated user or else the client's address as `client_id`.
@@ -190,13 +191,18 @@ def derive(raw: pl.DataFrame, profile: Profile, aliases: Mapping[str, list[str]]
         infer_routes = profile.infer_routes if infer is None else infer
         ctx.matched = match(profile.routes, method, path, infer_routes)
         ctx.routed = bool(profile.routes) or infer_routes
+    named = resolve_columns(columns.names, aliases, builtin=False)
     by_alias = resolve_columns(columns.names, aliases)
     exprs: dict[str, pl.Expr] = {}
     where: dict[str, str] = {}
     for field in FIELDS:
-        candidates = [(source.describe(), _apply(source, ctx)) for source in
-                      profile.sources(field.name)]
-        if field.name in by_alias:
+        # A column named as the field, or by your own alias, says what it holds: it comes
+        # first; the built-in aliases come after the profile's own sources.
+        explicit = named.get(field.name)
+        candidates = [(explicit, pl.col(explicit))] if explicit else []
+        candidates += [(source.describe(), _apply(source, ctx)) for source in
+                       profile.sources(field.name)]
+        if field.name in by_alias and by_alias[field.name] != explicit:
             candidates.append((by_alias[field.name], pl.col(by_alias[field.name])))
         candidates += _builtin(field.name, ctx, method, path, by_alias)
         found = [(text, expr) for text, expr in candidates if expr is not None]
