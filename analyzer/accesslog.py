@@ -26,7 +26,7 @@ from analyzer.schema import SOURCE_LINE
 from analyzer.sources import Source
 
 _Q = r'"((?:[^"\\]|\\.)*)"'  # a quoted field, with backslash escapes as nginx writes them
-_REQUEST = rf'"(?P<request_line>(?:[^"\\]|\\.)*)"'
+_REQUEST = r'"(?P<request_line>(?:[^"\\]|\\.)*)"'
 _CLF_TAIL = (rf' \[(?P<time>[^\]]+)\] {_REQUEST} (?P<status>\d{{3}}|-) (?P<bytes>\d+|-)'
              rf'(?: "(?P<referer>(?:[^"\\]|\\.)*)" "(?P<user_agent>(?:[^"\\]|\\.)*)")?'
              r'(?: (?P<extra>.*?))?\s*$')
@@ -166,8 +166,6 @@ def _extras(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     tokens = extra.str.extract_all(_TOKEN)
     width = frame.select(tokens.list.len().max()).item() or 0
-    unquote = (lambda e: e.str.strip_prefix('"').str.strip_suffix('"')
-               .str.replace_all(r'\\"', '"', literal=True))
     columns = [unquote(tokens.list.get(i, null_on_oob=True)).alias(f"extra_{i + 1}")
                for i in range(width)]
     for key in _keys(frame["extra"].head(SAMPLE).to_list()):
@@ -180,6 +178,11 @@ def _extras(frame: pl.DataFrame) -> pl.DataFrame:
         traefik = extra.str.extract(r"(?:^| )(\d+)ms$", 1)
         columns.append(pl.coalesce(pl.col("duration_ms"), traefik).alias("duration_ms"))
     return frame.with_columns(columns)
+
+
+def unquote(value: pl.Expr) -> pl.Expr:
+    return (value.str.strip_prefix('"').str.strip_suffix('"')
+            .str.replace_all(r'\\"', '"', literal=True))
 
 
 def _keys(extras: list[str | None]) -> list[str]:

@@ -21,13 +21,13 @@ import click
 
 from analyzer import __version__
 from analyzer.check import check, load_options, rule_directories
-from analyzer.dryrun import inspect_json, inspect_paths, inspect_text
-from analyzer.profiles import builtin_profiles, find_profile
 from analyzer.config import Config, check_timezone, find_config, load_config
+from analyzer.dryrun import inspect_json, inspect_paths, inspect_text
 from analyzer.errors import TrafficlintError
 from analyzer.explain import explain_text, rules_table
 from analyzer.model import Report
 from analyzer.output import write_atomic
+from analyzer.profiles import builtin_profiles, find_profile
 from analyzer.render import render_html, render_json, render_rejects, render_text
 from analyzer.rulepack import load_rules
 from analyzer.severity import FAIL_ON_CHOICES

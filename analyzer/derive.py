@@ -239,7 +239,8 @@ def _builtin(name: str, ctx: _Context, method, path, by_alias) -> list[tuple[str
         operation = ctx.matched.operation
         if "route" in by_alias and method is not None:
             # A log that names its routes (OpenTelemetry's http.route) needs no guessing.
-            logged = pl.concat_str(method.str.to_uppercase(), pl.lit(" "), pl.col(by_alias["route"]))
+            logged = pl.concat_str(method.str.to_uppercase(), pl.lit(" "),
+                                   pl.col(by_alias["route"]))
             declared = pl.when(ctx.matched.declared).then(operation)
             operation = pl.coalesce(declared, logged, operation)
         return [("route template", operation)]

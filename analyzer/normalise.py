@@ -12,7 +12,11 @@ import polars as pl
 from analyzer.model import RejectExample
 from analyzer.readers import MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS
 from analyzer.schema import (
-    FIELDS, SOURCE_FILE, SOURCE_LINE, TIMESTAMP_DTYPE, frame_schema,
+    FIELDS,
+    SOURCE_FILE,
+    SOURCE_LINE,
+    TIMESTAMP_DTYPE,
+    frame_schema,
 )
 from analyzer.timestamps import parse_timestamp, reject_reason
 

@@ -28,7 +28,11 @@ from analyzer.errors import InputError
 from analyzer.har import read_har
 from analyzer.otel import read_otel
 from analyzer.rawfile import (  # noqa: F401 - MAX_* are read from here by normalise
-    MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS, RawFile, frame_of, line_count,
+    MAX_EXAMPLES_PER_REASON,
+    MAX_VALUE_CHARS,
+    RawFile,
+    frame_of,
+    line_count,
 )
 from analyzer.schema import SOURCE_LINE
 from analyzer.soapdump import read_soap

@@ -38,7 +38,8 @@ def parse_route(spec: str, operation: str | None = None, base_path: str = "") ->
     parts = spec.split()
     method, template = (None, parts[0]) if len(parts) == 1 else (parts[0], parts[1])
     if len(parts) > 2 or (method is not None and not _METHOD.match(method)):
-        raise ValueError(f"expected 'METHOD /path/{{param}}' with an upper-case method, got {spec!r}")
+        raise ValueError(f"expected 'METHOD /path/{{param}}' with an upper-case method, "
+                         f"got {spec!r}")
     if not template.startswith("/"):
         raise ValueError(f"the path must start with '/', got {template!r}")
     params = tuple(_PARAM.findall(template))

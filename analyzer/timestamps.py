@@ -65,7 +65,8 @@ def _fine_epoch(text: pl.Expr) -> pl.Expr:
 
 
 def _utc_ms(millis: pl.Expr) -> pl.Expr:
-    return millis.round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
+    whole = millis.round(0).cast(pl.Int64, strict=False)
+    return whole.cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
 
 
 def parse_timestamp(raw: pl.Expr, naive_timezone: str | None = None,

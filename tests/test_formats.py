@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import zstandard
-
 from conftest import REPO, run_check
 
 FORMATS = REPO / "tests" / "fixtures" / "formats"

@@ -8,11 +8,11 @@ import random
 import shutil
 
 import pytest
+from conftest import CASES, REPO, run_check
 
 from analyzer.errors import InputError
 from analyzer.loading import DUPLICATE, LoadOptions, load
 from analyzer.render import render_rejects
-from conftest import CASES, REPO, run_check
 
 FORMATS = REPO / "tests" / "fixtures" / "formats"
 

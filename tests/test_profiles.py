@@ -63,7 +63,8 @@ def test_hub_routes_give_operation_order_id_and_strip_the_version_prefix():
                                      "GET /webstore/baskets/9001/ HTTP/1.1"]}, "hub-rest")
     assert [(r["operation"], r["route"], r["order_id"], r["path"]) for r in rows] == [
         ("GET /orders/{order_id}", "/orders/{order_id}", "1042", "/api/v1/orders/1042"),
-        ("POST /orders/{order_id}/resubmit", "/orders/{order_id}/resubmit", "77", "/orders/77/resubmit"),
+        ("POST /orders/{order_id}/resubmit", "/orders/{order_id}/resubmit", "77",
+         "/orders/77/resubmit"),
         ("create_token", "/oauth/create_token", None, "/api/v2/oauth/create_token"),
         ("GET /webstore/baskets/{id}", "/webstore/baskets/{id}", None, "/webstore/baskets/9001/"),
     ]
