@@ -18,6 +18,7 @@ from analyzer.model import Report, RuleInfo
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import BoundRule
 from analyzer.severity import fail_threshold
+from analyzer.traffic import profile
 
 Clock = Callable[[], datetime]
 
@@ -53,6 +54,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
         failed=failed,
         settings=(("config", config.source), ("timezone", config.timezone),
                   ("max_evidence", config.max_evidence)),
+        traffic=profile(loaded.frame, rules),
     )
 
 
