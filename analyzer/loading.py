@@ -11,6 +11,7 @@ import polars as pl
 from analyzer.errors import InputError
 from analyzer.model import ClientTraffic, FileStats, Inputs
 from analyzer.normalise import normalise
+from analyzer.progress import SILENT, Progress
 from analyzer.readers import read
 from analyzer.schema import frame_schema
 from analyzer.sources import Source, expand
@@ -31,13 +32,16 @@ class Loaded:
     inputs: Inputs
 
 
-def load(paths: list[str], options: LoadOptions) -> Loaded:
+def load(paths: list[str], options: LoadOptions, progress: Progress = SILENT) -> Loaded:
     sources, ignored = expand(paths, options.input_format)
+    sizes = [_size(source) for source in sources]
+    progress.stage("reading logs", sum(sizes))
     frames, stats = [], []
-    for source in sources:
+    for source, size in zip(sources, sizes, strict=True):
         frame, file_stats = _load_file(source, options)
         frames.append(frame)
         stats.append(file_stats)
+        progress.advance(size)
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=frame_schema())
     if frame.is_empty():
         raise InputError(_nothing_to_analyse(stats))
@@ -60,6 +64,13 @@ def _load_file(source: Source, options: LoadOptions) -> tuple[pl.DataFrame, File
         columns=tuple(sorted(raw.columns.items())),
     )
     return done.frame, stats
+
+
+def _size(source: Source) -> int:
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0  # the reader reports what is wrong with the file
 
 
 def _sorted(counts: Counter) -> tuple[tuple[str, int], ...]:

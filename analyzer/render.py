@@ -8,7 +8,6 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -187,10 +186,3 @@ def _text_footer(context: dict[str, Any], colour: bool) -> list[str]:
 
 def _style(text: str, fg: str | None = None, bold: bool = False, on: bool = False) -> str:
     return click.style(text, fg=fg, bold=bold) if on else text
-
-
-RENDERERS: dict[str, Callable[[Report], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "html": render_html,
-}

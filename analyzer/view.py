@@ -58,7 +58,8 @@ def _capped(items: list[Any], limit: int) -> dict[str, Any]:
 def _span_seconds(span: dict[str, str | None]) -> float:
     if not span["first"] or not span["last"]:
         return MIN_SPAN
-    first, last = (datetime.fromisoformat(span[k].replace("Z", "+00:00")) for k in ("first", "last"))
+    first, last = (datetime.fromisoformat(span[k].replace("Z", "+00:00"))
+                   for k in ("first", "last"))
     return max((last - first).total_seconds(), MIN_SPAN)
 
 
@@ -109,11 +110,11 @@ def _flagged_calls(findings: list[dict[str, Any]]) -> int:
 
 def _rule(rule: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
     own = [f for f in findings if f["rule"] == rule["id"]]
-    return {**rule, "findings": own, "rows": _capped([_row(f) for f in own], MAX_RULE_ROWS),
+    return {**rule, "findings": own, "rows": _capped([row(f) for f in own], MAX_RULE_ROWS),
             "clients": sorted({f["client_id"] for f in own})}
 
 
-def _row(finding: dict[str, Any]) -> dict[str, Any]:
+def row(finding: dict[str, Any]) -> dict[str, Any]:
     """A finding as one table row: long log values clipped so that one huge value cannot
     blow up the report (the JSON report keeps them whole)."""
     key = [(name, clip(value if value is not None else "(none)"))
