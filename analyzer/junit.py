@@ -16,6 +16,7 @@ from typing import Any
 from analyzer.model import Report
 from analyzer.render import terminal_safe
 from analyzer.severity import Severity, fail_threshold
+from analyzer.view import group
 
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -43,9 +44,8 @@ def render_junit(report: Report) -> str:
 
 def _suite(rule: dict[str, Any], report: dict[str, Any], clients: list[str],
            threshold: Severity | None) -> ET.Element:
-    findings = [f for f in report["findings"] if f["rule"] == rule["id"]]
-    cases = [_case(rule, client, [f for f in findings if f["client_id"] == client], threshold)
-             for client in clients]
+    by_client = group([f for f in report["findings"] if f["rule"] == rule["id"]], "client_id")
+    cases = [_case(rule, client, by_client.get(client, []), threshold) for client in clients]
     suite = ET.Element("testsuite", {
         "name": xml_text(f"{rule['id']} {rule['name']}"),
         "tests": str(len(cases)),

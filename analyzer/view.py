@@ -28,7 +28,9 @@ def build(report: dict[str, Any]) -> dict[str, Any]:
     findings = report["findings"]
     span = _span_seconds(report["summary"]["time_span"])
     rules = [_rule(rule, findings) for rule in report["rules"]]
-    clients = sorted((_client(c, findings, span) for c in report["clients"]),
+    by_client = group(findings, "client_id")
+    clients = sorted((_client(c, by_client.get(c["client_id"], []), span)
+                      for c in report["clients"]),
                      key=lambda c: (-c["rank"], -c["errors"], c["client_id"]))
     flagged = [c for c in clients if c["findings"]]
     return {
@@ -69,9 +71,15 @@ def _rates_note(span: float) -> str:
     return f"per day, extrapolated from {format_duration(span)} of traffic"
 
 
-def _client(traffic: dict[str, Any], findings: list[dict[str, Any]],
-            span: float) -> dict[str, Any]:
-    own = [f for f in findings if f["client_id"] == traffic["client_id"]]
+def group(findings: list[dict[str, Any]], field: str) -> dict[str, list[dict[str, Any]]]:
+    """Findings by the value of one field, each list in report order."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for finding in findings:
+        grouped.setdefault(finding[field], []).append(finding)
+    return grouped
+
+
+def _client(traffic: dict[str, Any], own: list[dict[str, Any]], span: float) -> dict[str, Any]:
     worst = max((_RANK[f["severity"]] for f in own), default=0)
     counts = {level.label: sum(f["severity"] == level.label for f in own)
               for level in sorted(Severity, reverse=True)}
