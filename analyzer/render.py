@@ -71,8 +71,13 @@ def render_json(report: Report) -> str:
 
 
 def render_html(report: Report) -> str:
+    return html_from_dict(report.to_dict())
+
+
+def html_from_dict(data: dict[str, Any]) -> str:
+    """The HTML report of a report's dict (as `Report.to_dict()` gives it)."""
     template = _environment().get_template("report.html.j2")
-    return template.render(**view.build(report.to_dict()), assets=html_assets())
+    return template.render(**view.build(data), assets=html_assets())
 
 
 @cache

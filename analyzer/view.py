@@ -92,7 +92,7 @@ def _client(traffic: dict[str, Any], own: list[dict[str, Any]], span: float) -> 
         "rank": worst,
         "worst": Severity(worst).label if worst else "ok",
         "escalation": ESCALATION[Severity(worst)] if worst else "no anti-patterns found",
-        "step": LADDER_STEP[Severity(worst)] if worst else 0,
+        **_step(LADDER_STEP[Severity(worst)] if worst else 0),
         "counts": counts,
         "rules": sorted({f["rule"] for f in own}),
         "error_share": traffic["errors"] / traffic["calls"] if traffic["calls"] else 0.0,
@@ -101,6 +101,15 @@ def _client(traffic: dict[str, Any], own: list[dict[str, Any]], span: float) -> 
         "flagged_calls": flagged,
         "flagged_per_day": flagged / days,
     }
+
+
+def _step(step: int) -> dict[str, Any]:
+    """Where on the provider's escalation ladder a client's traffic stands (0: below it)."""
+    if step == 0:
+        return {"step": 0, "step_text": "none: hygiene, no provider action expected",
+                "next_steps": []}
+    return {"step": step, "step_text": f"step {step} of {len(LADDER)}: {LADDER[step - 1]}",
+            "next_steps": list(LADDER[step:])}
 
 
 def _flagged_calls(findings: list[dict[str, Any]]) -> int:

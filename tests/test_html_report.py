@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from analyzer import view
 from analyzer.model import MaintenanceWindow
-from analyzer.render import html_assets, render_html
+from analyzer.render import html_assets, html_from_dict, render_html
 from analyzer.traffic import bucket_seconds
 from conftest import run_check
 
@@ -95,3 +95,27 @@ def test_the_csp_allows_only_the_reports_own_script_and_style(report):
     for name, body in (("script-src", script), ("style-src", style)):
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"{name} 'sha256-{digest}'" in csp
+
+
+def test_info_only_clients_are_below_the_escalation_ladder(report):
+    data = report.to_dict()
+    for finding in data["findings"]:
+        if finding["client_id"] == "ghost":
+            finding["severity"] = "info"
+    ghost = next(c for c in view.build(data)["flagged_clients"] if c["client_id"] == "ghost")
+    assert (ghost["step"], ghost["next_steps"]) == (0, [])
+    assert ghost["step_text"] == "none: hygiene, no provider action expected"
+    html = html_from_dict(data)
+    row = html[html.index('<a href="#client-'):html.index("</tbody>")]
+    assert "none: hygiene, no provider action expected" in row
+
+
+def test_finding_status_gets_a_column_when_the_model_carries_it(report):
+    """Baseline status (new, worsened) is added to findings by another part of trafficlint;
+    the table shows whatever status a finding has."""
+    data = report.to_dict()
+    assert "<th>Status</th>" not in html_from_dict(data)
+    data["findings"][0]["status"] = "new"
+    html = html_from_dict(data)
+    assert html.count("<th>Status</th>") == 3
+    assert '<span class="badge status">new</span>' in html
