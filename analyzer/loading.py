@@ -15,7 +15,6 @@ from analyzer.progress import SILENT, Progress
 from analyzer.readers import read
 from analyzer.schema import frame_schema
 from analyzer.sources import Source, expand
-from analyzer.traffic import failed_call
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,11 @@ def _inputs(frame: pl.DataFrame, stats: list[FileStats], ignored: list[str]) -> 
     span = frame.select(pl.col("timestamp").min().alias("a"), pl.col("timestamp").max().alias("b"))
     return Inputs(tuple(stats), tuple(ignored), span.item(0, "a"), span.item(0, "b"),
                   client_traffic(frame))
+
+
+def failed_call() -> pl.Expr:
+    """A call the provider counts as an error: a fault code, or an HTTP error status."""
+    return pl.col("error_code").is_not_null() | (pl.col("http_status") >= 400).fill_null(False)
 
 
 def client_traffic(frame: pl.DataFrame) -> tuple[ClientTraffic, ...]:

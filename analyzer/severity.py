@@ -37,14 +37,3 @@ FAIL_ON_CHOICES = (*LEVELS, "never")
 def fail_threshold(fail_on: str) -> Severity | None:
     """The lowest severity that fails the run; None for `never`."""
     return None if fail_on == "never" else Severity.parse(fail_on)
-
-# The provider's escalation ladder (status page), and the step each level's traffic reaches:
-# a warning usually gets a query; continuous (critical) traffic gets a call and, if it goes on,
-# the last two steps.
-LADDER = (
-    "a query to your technical team",
-    "a call from the provider's technical team",
-    "a short-term blacklist",
-    "loss of API access",
-)
-LADDER_STEP = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}

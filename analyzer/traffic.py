@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from analyzer.detectors import ORDER, TS
+from analyzer.loading import failed_call
 from analyzer.model import GapHistogram, MaintenanceWindow, Series, Traffic
 from analyzer.rules import BoundRule
 
@@ -27,11 +28,6 @@ TOP_GAP_CLIENTS = 4
 GAP_EDGES = (10, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 21600, 86400)
 OTHER_OPERATIONS = "other operations"
 OTHER_CLIENTS = "other clients"
-
-
-def failed_call() -> pl.Expr:
-    """A call the provider answered with an error: an error code, or an HTTP status of 400+."""
-    return pl.col("error_code").is_not_null() | (pl.col("http_status") >= 400).fill_null(False)
 
 
 def profile(frame: pl.DataFrame, rules: Iterable[BoundRule],

@@ -9,9 +9,19 @@ from typing import Any
 
 from analyzer import charts
 from analyzer.durations import format_duration
-from analyzer.severity import ESCALATION, LADDER, LADDER_STEP, Severity
+from analyzer.severity import ESCALATION, Severity
 
 _RANK = {level.label: int(level) for level in Severity}
+# The provider's escalation ladder (status page), and the step each level's traffic reaches:
+# a warning usually gets a query; continuous (critical) traffic gets a call and, if it goes on,
+# the last two steps.
+LADDER = (
+    "a query to your technical team",
+    "a call from the provider's technical team",
+    "a short-term blacklist",
+    "loss of API access",
+)
+LADDER_STEP = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 DAY = 86400.0
 MIN_SPAN = 3600.0  # daily rates from less than an hour of traffic would be guesses
 

@@ -128,3 +128,21 @@ def test_without_javascript_the_report_is_whole(browser, sample_report):
     assert page.locator("#chart-errors svg").is_visible()
     assert page.locator(".table-tools").count() == 0  # no dead controls
     context.close()
+
+
+def test_hostile_log_values_stay_text_in_the_browser(browser, hostile_report, tmp_path):
+    path = tmp_path / "hostile.html"
+    path.write_text(render_html(hostile_report), encoding="utf-8")
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs, problems = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    assert dialogs == [] and problems == []
+    assert page.locator("img").count() == 0  # the injected <img onerror> is text
+    assert page.locator("script").count() == 1  # only the report's own
+    assert "<script>alert(1)</script>" in page.locator("table.findings").inner_text()
+    context.close()
