@@ -17,9 +17,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import PINNED_VERSIONS, REPO, run_check
 
 from analyzer.render import render_html
-from conftest import PINNED_VERSIONS, REPO, run_check
 
 pytestmark = pytest.mark.browser
 

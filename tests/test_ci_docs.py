@@ -9,9 +9,9 @@ import shlex
 import click
 import pytest
 import yaml
+from conftest import REPO
 
 from analyzer.cli import main
-from conftest import REPO
 
 CI = REPO / "docs" / "ci"
 # Options the examples use that another issue is adding. An entry is harmless once the flag

@@ -10,11 +10,12 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
+from conftest import run_check
+
 from analyzer import view
 from analyzer.model import MaintenanceWindow
 from analyzer.render import html_assets, html_from_dict, render_html
 from analyzer.traffic import bucket_seconds
-from conftest import run_check
 
 START = datetime(2026, 11, 2, tzinfo=UTC)
 
