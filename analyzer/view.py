@@ -59,7 +59,7 @@ def build(report: dict[str, Any]) -> dict[str, Any]:
         "rates": _rates_note(span),
         "charts": _charts(report.get("traffic"), rules),
         "ladder": LADDER,
-        "has_status": any("status" in f for f in findings),
+        "has_status": any(status(f) for f in findings),
     }
 
 
@@ -147,8 +147,17 @@ def row(finding: dict[str, Any]) -> dict[str, Any]:
     key = [(name, clip(value if value is not None else "(none)"))
            for name, value in finding["key"].items()]
     return {**finding, "client": clip(finding["client_id"]), "key_items": key,
+            "status": status(finding),
             "locations": locations(finding["evidence"]),
             "evidence_hidden": finding["evidence_total"] - len(finding["evidence"])}
+
+
+def status(finding: dict[str, Any]) -> str | None:
+    """What the gate made of a finding, when the run has a baseline or suppressions: new,
+    worsened, unchanged, or suppressed."""
+    if finding.get("suppressed"):
+        return "suppressed"
+    return finding.get("baseline")
 
 
 def locations(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -112,11 +112,14 @@ def test_info_only_clients_are_below_the_escalation_ladder(report):
 
 
 def test_finding_status_gets_a_column_when_the_model_carries_it(report):
-    """Baseline status (new, worsened) is added to findings by another part of trafficlint;
-    the table shows whatever status a finding has."""
+    """A run with a baseline marks findings new, worsened or unchanged, and suppressions mark
+    them suppressed (issue 3 adds both to the model): the rule tables show it."""
     data = report.to_dict()
     assert "<th>Status</th>" not in html_from_dict(data)
-    data["findings"][0]["status"] = "new"
+    data["findings"][0]["baseline"] = "new"
+    data["findings"][1]["suppressed"] = {"reason": "known", "expires": "2027-01-01",
+                                         "owner": None}
     html = html_from_dict(data)
     assert html.count("<th>Status</th>") == 3
     assert '<span class="badge status">new</span>' in html
+    assert '<span class="badge status">suppressed</span>' in html
