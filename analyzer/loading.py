@@ -11,6 +11,7 @@ import polars as pl
 from analyzer.errors import InputError
 from analyzer.model import ClientTraffic, FileStats, Inputs
 from analyzer.normalise import normalise
+from analyzer.progress import SILENT, Progress
 from analyzer.readers import read
 from analyzer.schema import frame_schema
 from analyzer.sources import Source, expand
@@ -30,13 +31,16 @@ class Loaded:
     inputs: Inputs
 
 
-def load(paths: list[str], options: LoadOptions) -> Loaded:
+def load(paths: list[str], options: LoadOptions, progress: Progress = SILENT) -> Loaded:
     sources, ignored = expand(paths, options.input_format)
+    sizes = [_size(source) for source in sources]
+    progress.stage("reading logs", sum(sizes))
     frames, stats = [], []
-    for source in sources:
+    for source, size in zip(sources, sizes, strict=True):
         frame, file_stats = _load_file(source, options)
         frames.append(frame)
         stats.append(file_stats)
+        progress.advance(size)
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=frame_schema())
     if frame.is_empty():
         raise InputError(_nothing_to_analyse(stats))
@@ -61,6 +65,13 @@ def _load_file(source: Source, options: LoadOptions) -> tuple[pl.DataFrame, File
     return done.frame, stats
 
 
+def _size(source: Source) -> int:
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0  # the reader reports what is wrong with the file
+
+
 def _sorted(counts: Counter) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items()))
 
@@ -71,11 +82,15 @@ def _inputs(frame: pl.DataFrame, stats: list[FileStats], ignored: list[str]) -> 
                   client_traffic(frame))
 
 
+def failed_call() -> pl.Expr:
+    """A call the provider counts as an error: a fault code, or an HTTP error status."""
+    return pl.col("error_code").is_not_null() | (pl.col("http_status") >= 400).fill_null(False)
+
+
 def client_traffic(frame: pl.DataFrame) -> tuple[ClientTraffic, ...]:
     """Calls and errors per client: the denominator every per-client number is read against."""
-    failed = pl.col("error_code").is_not_null() | (pl.col("http_status") >= 400).fill_null(False)
     per_client = frame.group_by("client_id").agg(
-        pl.len().alias("calls"), failed.sum().alias("errors"),
+        pl.len().alias("calls"), failed_call().sum().alias("errors"),
         pl.col("timestamp").min().alias("first"), pl.col("timestamp").max().alias("last"),
     ).sort("client_id")
     return tuple(ClientTraffic(*row) for row in per_client.iter_rows())
