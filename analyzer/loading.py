@@ -16,6 +16,7 @@ from analyzer.mapping import resolve_columns
 from analyzer.model import ClientTraffic, FileStats, Inputs, RejectedLine
 from analyzer.normalise import Normalised, normalise
 from analyzer.profiles import Profile, builtin_profiles
+from analyzer.progress import SILENT, Progress
 from analyzer.rawfile import RawFile
 from analyzer.readers import read
 from analyzer.schema import REQUIRED, SOURCE_FILE, frame_schema
@@ -52,14 +53,17 @@ class FileLoad:
     derived: Derived
 
 
-def load(paths: list[str], options: LoadOptions) -> Loaded:
+def load(paths: list[str], options: LoadOptions, progress: Progress = SILENT) -> Loaded:
     sources, ignored = expand(paths, options.input_format)
+    sizes = [_size(source) for source in sources]
+    progress.stage("reading logs", sum(sizes))
     frames, stats, rejects = [], [], []
-    for source in sources:
+    for source, size in zip(sources, sizes, strict=True):
         frame, file_stats, file_rejects = _load_file(source, options)
         frames.append(frame)
         stats.append(file_stats)
         rejects.extend(file_rejects)
+        progress.advance(size)
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=frame_schema())
     frame, stats = drop_duplicates(frame, stats)
     if frame.is_empty():
@@ -179,6 +183,13 @@ def _less(stats: FileStats, duplicates: int) -> FileStats:
     return replace(stats, rows=stats.rows - duplicates, skipped=_sorted(skipped))
 
 
+def _size(source: Source) -> int:
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0  # the reader reports what is wrong with the file
+
+
 def _sorted(counts: Counter) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items()))
 
@@ -189,11 +200,15 @@ def _inputs(frame: pl.DataFrame, stats: list[FileStats], ignored: list[str]) -> 
                   client_traffic(frame))
 
 
+def failed_call() -> pl.Expr:
+    """A call the provider counts as an error: a fault code, or an HTTP error status."""
+    return pl.col("error_code").is_not_null() | (pl.col("http_status") >= 400).fill_null(False)
+
+
 def client_traffic(frame: pl.DataFrame) -> tuple[ClientTraffic, ...]:
     """Calls and errors per client: the denominator every per-client number is read against."""
-    failed = pl.col("error_code").is_not_null() | (pl.col("http_status") >= 400).fill_null(False)
     per_client = frame.group_by("client_id").agg(
-        pl.len().alias("calls"), failed.sum().alias("errors"),
+        pl.len().alias("calls"), failed_call().sum().alias("errors"),
         pl.col("timestamp").min().alias("first"), pl.col("timestamp").max().alias("last"),
     ).sort("client_id")
     return tuple(ClientTraffic(*row) for row in per_client.iter_rows())

@@ -203,3 +203,46 @@ def test_profiles_lists_them_in_detection_order(cli):
     assert (code, err) == (0, "")
     assert [line.split()[0] for line in out.splitlines()] == [
         "canonical", "order-api-soap", "hub-rest", "generic-rest"]
+
+
+def test_every_output_flag_writes_its_format(cli, tmp_path):
+    flags = {"--json": "r.json", "--html": "r.html", "--md": "r.md", "--sarif": "r.sarif",
+             "--junit": "r.xml"}
+    args = [part for flag, name in flags.items() for part in (flag, f"out/{name}")]
+    code, out, err = cli("check", FAIL_001, *args)
+    assert (code, err) == (1, "")
+    assert "findings: 1 critical, 1 warning, 0 info (fail on warning: FAIL)" in out
+    written = {p.name: p.read_text() for p in (tmp_path / "out").iterdir()}
+    assert sorted(written) == sorted(flags.values())  # and no temporary files
+    assert json.loads(written["r.json"])["summary"]["findings"] == 2
+    assert written["r.html"].startswith("<!DOCTYPE html>")
+    assert written["r.md"].startswith("## trafficlint: FAIL\n")
+    assert json.loads(written["r.sarif"])["version"] == "2.1.0"
+    assert written["r.xml"].startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
+
+
+def test_github_actions_gets_annotations_by_default(cli, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, err = cli("check", FAIL_001)
+    assert (code, err) == (1, "")
+    first, *_ = out.splitlines()
+    assert first.startswith("::error file=")
+    assert f"{FAIL_001},line=" in first
+    assert out.endswith("how to fix: trafficlint explain NUV-001\n")
+    code, out, _ = cli("check", FAIL_001, "--format", "text")
+    assert code == 1 and not out.startswith("::")
+
+
+def test_format_github_and_sarif_on_stdout(cli):
+    code, out, _ = cli("check", FAIL_001, "--format", "github")
+    assert code == 1 and out.startswith("::error file=") and "\n::warning file=" in out
+    code, out, _ = cli("check", FAIL_001, "--format", "sarif")
+    assert code == 1 and len(json.loads(out)["runs"][0]["results"]) == 2
+
+
+def test_one_file_for_two_outputs_exits_2_before_reading(cli, tmp_path):
+    code, out, err = cli("check", "missing.csv", "--json", "r.out", "--sarif", "./r.out")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: r.out: given for both --json and --sarif; name a file "
+                   "for each output\n")
+    assert not (tmp_path / "r.out").exists()
