@@ -96,11 +96,13 @@ def _column(ctx: _Context, name: str) -> pl.Expr | None:
 
 
 def _header(prefix: str, variable: str) -> Callable[[_Context, str], pl.Expr | None]:
-    """A header column as readers write it (`request_header.x-client-id`) or as nginx and
-    Apache name the variable (`http_x_client_id`, `sent_http_retry_after`)."""
+    """A header column as readers write it (`request_header.x-client-id`), as nginx and
+    Apache name the variable (`http_x_client_id`, `sent_http_retry_after`), or by the
+    header's own name (`content_type`, nginx's `$content_type`)."""
     def build(ctx: _Context, name: str) -> pl.Expr | None:
         lower = name.lower()
-        column = ctx.columns.find(f"{prefix}.{lower}", f"{variable}{lower.replace('-', '_')}")
+        column = ctx.columns.find(f"{prefix}.{lower}", f"{variable}{lower.replace('-', '_')}",
+                                  lower)
         return None if column is None else ctx.text(column)
     return build
 

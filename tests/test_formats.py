@@ -34,6 +34,9 @@ CASES = [
      SOAP_RULES),
     ("raw-xml/exchanges.log", "raw-xml/sent.csv", None, {}, "soap", "order-api-soap",
      SOAP_RULES),
+    # A gateway logs the request body but not the response: no fault, so no "not found".
+    ("soap-gateway/gateway.json.log", "soap-gateway/sent.csv", None,
+     {"error_code": "", "error_message": ""}, "ndjson", "order-api-soap", {"NUV-001", "NUV-003"}),
     ("otel/console.json", "otel/sent.csv", None, {}, "otel", "order-api-soap", SOAP_RULES),
     ("otel/spans.jsonl", "otel/sent.csv", None, {}, "otel", "order-api-soap", SOAP_RULES),
     ("otel/otlp.json", "otel/sent.csv", None, {}, "otel", "order-api-soap", SOAP_RULES),
@@ -120,3 +123,13 @@ def test_documented_access_log_variants_give_their_fields():
     assert alb["latency_ms"] == "duration_ms" and alb["request_id"] == "request_id"
     clients = {c.client_id for c in report.inputs.clients}
     assert {"192.168.131.39", "10.0.1.252", "10.0.35.28", "alice", "192.168.1.21"} <= clients
+
+
+def test_generic_rest_reads_the_same_log_with_guessed_routes():
+    hub = run_check([FORMATS / "nginx" / "access.log"])
+    generic = run_check([FORMATS / "nginx" / "access.log"], profile="generic-rest")
+    assert generic.inputs.files[0].profile == "generic-rest"
+    polling = next(f for f in generic.findings if f.rule == "API-001")
+    assert dict(polling.key) == {"route": "/api/v1/orders/{id}", "path": "/api/v1/orders/1001"}
+    assert [(f.rule, f.client_id, f.count) for f in generic.findings] == [
+        (f.rule, f.client_id, f.count) for f in hub.findings]
