@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+import polars as pl
+
 from analyzer.jsondoc import JsonError, Lines, elements
 from analyzer.rawfile import RawFile, from_records, line_count, text_of
 from analyzer.sources import Source
@@ -28,10 +30,10 @@ NOT_API = "not an API call (a page resource: document, script, style, image, fon
 def read_har(source: Source, data: bytes, select) -> RawFile:
     text = text_of(data)
     lines = Lines(text)
-    result = RawFile(None, line_count(data), [])  # type: ignore[arg-type]
-    records = []
+    result = RawFile(pl.DataFrame(), line_count(data), [])
+    records, ordinals = [], []
     try:
-        for offset, entry in elements(text, ["log", "entries", "*"]):
+        for ordinal, (offset, entry) in enumerate(elements(text, ["log", "entries", "*"]), 1):
             line = lines.of(offset)
             if not isinstance(entry, dict):
                 result.reject(line, "HAR entry is not an object", str(entry)[:200])
@@ -39,12 +41,13 @@ def read_har(source: Source, data: bytes, select) -> RawFile:
                 result.skipped[NOT_API] += 1
             else:
                 records.append((line, entry_record(entry)))
+                ordinals.append(ordinal)
     except JsonError as exc:
         line = lines.of(exc.offset)
         result.reject(line, f"{exc} (a truncated HAR export?)", text.splitlines()[line - 1][:200]
                       if line <= len(text.splitlines()) else "")
         result.skipped["line after invalid JSON"] += max(0, result.lines - line)
-    return from_records(result, records)
+    return from_records(result, records, ordinals)
 
 
 def _is_page_resource(entry: dict) -> bool:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import polars as pl
+
 from analyzer.jsondoc import JsonError, Lines, elements, stream
 from analyzer.rawfile import RawFile, from_records, line_count, text_of
 from analyzer.sources import Source
@@ -31,7 +33,7 @@ NOT_A_CALL = "span is not an HTTP or RPC call"
 def read_otel(source: Source, data: bytes, select) -> RawFile:
     text = text_of(data)
     lines = Lines(text)
-    result = RawFile(None, line_count(data), [])  # type: ignore[arg-type]
+    result = RawFile(pl.DataFrame(), line_count(data), [])
     records: list[tuple[int, dict]] = []
     try:
         for offset, value in stream(text):

@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +62,10 @@ class Profile:
     priority: int = 0
     routes: tuple[Route, ...] = ()
     infer_routes: bool = False
-    fields: Mapping[str, tuple[FieldSource, ...]] = None  # type: ignore[assignment]
+    fields: Mapping[str, tuple[FieldSource, ...]] = dataclass_field(default_factory=dict)
 
-    def sources(self, field: str) -> tuple[FieldSource, ...]:
-        return (self.fields or {}).get(field, ())
+    def sources(self, name: str) -> tuple[FieldSource, ...]:
+        return self.fields.get(name, ())
 
 
 def builtin_profiles_dir() -> Path:

@@ -55,13 +55,20 @@ def line_count(data: bytes) -> int:
 INSIDE_RECORD = "line inside a multi-line record"
 
 
-def from_records(result: RawFile, records: list[tuple[int, dict[str, str | None]]]) -> RawFile:
+def from_records(result: RawFile, records: list[tuple[int, dict[str, str | None]]],
+                 ordinals: list[int] | None = None) -> RawFile:
     """Fill `result` with records (each the line it starts on, and its values by column), and
     count every line the records span beyond their first as skipped, so the lines of a
-    pretty-printed or multi-line format still add up."""
+    pretty-printed or multi-line format still add up. `ordinals` number the records among
+    all those in the file (skipped ones too), for files with several records on a line."""
     columns = list(dict.fromkeys(key for _, record in records for key in record))
     values = {name: [record.get(name) for _, record in records] for name in columns}
-    result.frame = frame_of(columns, values, [line for line, _ in records])
+    lines = [line for line, _ in records]
+    if len(set(lines)) < len(lines):
+        # Several records on one line (a HAR written on one line, OTLP requests of many
+        # spans): a line number would not find a record, its number in the file does.
+        lines = ordinals or list(range(1, len(records) + 1))
+    result.frame = frame_of(columns, values, lines)
     result.columns = columns
     accounted = len(records) + sum(result.rejected.values()) + sum(result.skipped.values())
     if result.lines > accounted:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
+
 from analyzer.rawfile import RawFile, from_records, line_count, text_of
 from analyzer.soapxml import parse_envelope
 from analyzer.sources import Source
@@ -28,7 +30,7 @@ NO_ENVELOPE = "not a SOAP exchange (a log message without an envelope)"
 
 def read_soap(source: Source, data: bytes, select) -> RawFile:
     text = text_of(data)
-    result = RawFile(None, line_count(data), [])  # type: ignore[arg-type]
+    result = RawFile(pl.DataFrame(), line_count(data), [])
     records: list[tuple[int, dict]] = []
     waiting: dict[str | None, list[dict]] = {}  # address -> requests without a response yet
     for line, header, body in _log_records(text, result):
