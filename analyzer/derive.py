@@ -6,8 +6,9 @@ canonical fields. For each field the first source that has a value wins, in this
 3. a column named by one of the field's built-in aliases;
 4. what any HTTP log gives: `method` from the method column or the request line, `path` from
    the URL, `route` and `operation` from the profile's route templates (or, with
-   `infer_routes`, the path with its ids replaced by `{id}`), and, when nothing names the
-   client, the authenticated user or else the client's address as `client_id`.
+   `infer_routes`, the path with its ids replaced by `{id}`), a route parameter named as a
+   field (`{order_id}`), and, when nothing names the client, the authenticated user or else
+   the client's address as `client_id`.
 
 Everything but SOAP bodies is a vectorised Polars expression; SOAP bodies are parsed once per
 distinct body.
@@ -227,6 +228,8 @@ def _apply(source: FieldSource, ctx: _Context) -> pl.Expr | None:
 
 def _builtin(name: str, ctx: _Context, method, path, by_alias) -> list[tuple[str, pl.Expr | None]]:
     """What every HTTP request gives, after the profile's sources and the log's own columns."""
+    if name in ctx.matched.params:  # a route's {order_id} is the order id
+        return [(f"path param {name}", ctx.matched.params[name])]
     if name == "client_id":
         found = [ctx.text(c) for c in (ctx.columns.find("remote_user"),
                                        ctx.columns.find("remote_addr")) if c is not None]

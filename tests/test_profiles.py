@@ -168,3 +168,25 @@ def test_profile_problems_name_file_and_key(tmp_path, text, problem):
 def test_unknown_profile_name_lists_the_known_ones():
     with pytest.raises(ConfigError, match="--profile: unknown profile 'nope' .*generic-rest"):
         find_profile("nope", "--profile")
+
+
+def test_a_profile_of_your_own_with_query_path_body_and_constant_sources(tmp_path):
+    mine = tmp_path / "partner-api.yaml"
+    mine.write_text(
+        "name: partner-api\ntitle: t\nsummary: s\nbase_path: /v{major}\nroutes:\n"
+        "  - {route: 'GET /shipments/{shipment}/orders/{order_id}', operation: orderStatus}\n"
+        "fields:\n"
+        "  client_id: [{query: key, regex: '^(\\w+)-'}]\n"
+        "  purchase_order_id: [{json_response: order.po}]\n"
+        "  part_number: [{path_param: shipment}]\n"
+        "  environment: [{value: live}]\n")
+    log = tmp_path / "a.ndjson"
+    log.write_text(json.dumps({
+        "ts": "2026-11-16T09:00:00Z", "method": "GET",
+        "url": "/v2/shipments/S-1/orders/SO52315?key=acme-7f3a", "status": 200,
+        "response_body": json.dumps({"order": {"po": "PO-77"}})}) + "\n")
+    loaded = load([str(log)], LoadOptions({}, "default", profile=load_profile(mine)))
+    row = loaded.frame.row(0, named=True)
+    assert (row["operation"], row["client_id"], row["order_id"], row["part_number"],
+            row["purchase_order_id"], row["environment"]) == (
+        "orderStatus", "acme", "SO52315", "S-1", "PO-77", "live")
