@@ -8,6 +8,7 @@ has the function that reads its own flags, so adding a flag touches one group on
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -19,14 +20,16 @@ from typing import Any
 import click
 
 from analyzer import __version__
-from analyzer.check import check, rule_directories
+from analyzer.check import check, load_options, rule_directories
 from analyzer.config import Config, check_timezone, find_config, load_config
+from analyzer.dryrun import inspect_json, inspect_paths, inspect_text
 from analyzer.errors import TrafficlintError
 from analyzer.explain import explain_text, rules_table
 from analyzer.formats import BY_NAME, FILE_FORMATS
 from analyzer.formats import FORMATS as OUTPUT_FORMATS
 from analyzer.model import Report
 from analyzer.output import write_atomic
+from analyzer.profiles import builtin_profiles, find_profile
 from analyzer.progress import SILENT, Progress, TerminalProgress
 from analyzer.render import render_text
 from analyzer.rulepack import load_rules
@@ -85,12 +88,19 @@ INPUT_OPTIONS = [
     click.option("--input-format", type=click.Choice(FORMATS), help="Read every file as this format."),
     click.option("--timezone", metavar="ZONE",
                  help="IANA zone of timestamps written without an offset."),
+    click.option("--profile", metavar="NAME|PATH",
+                 help="Mapping profile for every file (default: detected per file; see "
+                      "`trafficlint profiles`)."),
 ]
 
 
-def _input_settings(config: Config, timezone: str | None, **_: Any) -> Config:
+def _input_settings(config: Config, timezone: str | None, profile: str | None = None,
+                    **_: Any) -> Config:
     if timezone is not None:
         config = config.with_cli(timezone=check_timezone(timezone, "--timezone"))
+    if profile is not None:
+        find_profile(profile, "--profile")  # a bad name is exit 2 before any file is read
+        config = config.with_cli(profile=profile)
     return config
 
 
@@ -211,3 +221,37 @@ def explain_command(rule_id, config_path) -> None:
     """Show one rule's documentation: what, why, example, fix, thresholds (by id or name)."""
     config = _config(config_path)
     click.echo(explain_text(load_rules(rule_directories(config)), rule_id, config), nl=False)
+
+
+@main.command("inspect")
+@_apply(INPUT_OPTIONS)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_guarded
+def inspect_command(paths: tuple[str, ...], config_path: str | None, input_format: str | None,
+                    fmt: str, **options: Any) -> None:
+    """Dry run: how each file would be read (format, profile, fields and where from, rows,
+    time span, rejects with examples), without running any rule. Exit 2 if a file cannot be
+    read or nothing can be analysed."""
+    config = _input_settings(_config(config_path), **options)
+    found, ignored = inspect_paths(list(paths), load_options(config, input_format))
+    click.echo((inspect_json if fmt == "json" else inspect_text)(found, ignored), nl=False)
+    if not sum(item.stats.rows for item in found):
+        click.echo("trafficlint: error: no rows to analyse", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@main.command("profiles")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def profiles_command(fmt: str) -> None:
+    """List the mapping profiles, in the order automatic detection tries them."""
+    profiles = builtin_profiles()
+    if fmt == "json":
+        rows = [{"name": p.name, "title": p.title, "summary": p.summary,
+                 "routes": [r.operation for r in p.routes]} for p in profiles]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(p.name) for p in profiles)
+    for p in profiles:
+        click.echo(f"{p.name:<{width}}  {p.title}")

@@ -10,7 +10,7 @@ from analyzer.annotations import render_github
 from analyzer.junit import render_junit
 from analyzer.markdown import render_markdown
 from analyzer.model import Report
-from analyzer.render import render_html, render_json, render_text
+from analyzer.render import render_html, render_json, render_rejects, render_text
 from analyzer.sarif import render_sarif
 
 
@@ -32,6 +32,8 @@ FORMATS: tuple[Format, ...] = (
     Format("junit", render_junit, "junit", "JUnit XML (a test case per rule and client)"),
     Format("github", render_github, None,
            "GitHub Actions annotations, then the terminal summary"),
+    Format("rejects", render_rejects, "rejects",
+           "every rejected input line as NDJSON (file, line, reason, value; ASCII-escaped)"),
 )
 BY_NAME = {f.name: f for f in FORMATS}
 FILE_FORMATS = tuple(f for f in FORMATS if f.flag)

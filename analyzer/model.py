@@ -33,6 +33,19 @@ class RejectExample:
 
 
 @dataclass(frozen=True)
+class RejectedLine:
+    """One line that could not be analysed, for `--rejects`: log content, so untrusted."""
+
+    file: str
+    line: int
+    reason: str
+    value: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "reason": self.reason, "value": self.value}
+
+
+@dataclass(frozen=True)
 class FileStats:
     """What happened to every line of one input file."""
 
@@ -43,7 +56,8 @@ class FileStats:
     rejected: tuple[tuple[str, int], ...] = ()
     skipped: tuple[tuple[str, int], ...] = ()
     examples: tuple[RejectExample, ...] = ()
-    columns: tuple[tuple[str, str], ...] = ()  # canonical field -> source column
+    columns: tuple[tuple[str, str], ...] = ()  # canonical field -> where its values come from
+    profile: str = ""  # the mapping profile that read the file
 
     @property
     def rejected_total(self) -> int:
@@ -63,6 +77,7 @@ class FileStats:
             "skipped": dict(self.skipped),
             "reject_examples": [e.to_dict() for e in self.examples],
             "columns": dict(self.columns),
+            "profile": self.profile,
         }
 
 
@@ -262,6 +277,8 @@ class Report:
     failed: bool
     settings: tuple[tuple[str, Any], ...] = field(default=())
     traffic: Traffic | None = None
+    # Every rejected line, for --rejects; not part of the JSON report, which has examples.
+    rejects: tuple[RejectedLine, ...] = field(default=(), compare=False)
 
     def severity_counts(self) -> dict[str, int]:
         counts = {level.label: 0 for level in sorted(Severity, reverse=True)}

@@ -70,6 +70,12 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+def render_rejects(report: Report) -> str:
+    """Every rejected line as NDJSON: file, line, reason and the offending text. ASCII-only
+    JSON, so no control character, escape sequence or bidi override of the log survives."""
+    return "".join(json.dumps(r.to_dict(), ensure_ascii=True) + "\n" for r in report.rejects)
+
+
 def render_html(report: Report) -> str:
     return html_from_dict(report.to_dict())
 

@@ -27,10 +27,12 @@ def test_golden_junit(report):
 def test_a_case_per_rule_and_client_failing_at_fail_on(report):
     root = parse(render_junit(report))
     data = report.to_dict()
+    # A suite per rule that ran (the pack grows, so the list is read from the report).
     assert [s.get("name") for s in root.iter("testsuite")] == [
-        "NUV-001 inventory-polling", "NUV-002 lookups-of-missing-ids",
-        "NUV-003 duplicate-po-submissions"]
-    assert len(list(root.iter("testcase"))) == 3 * len(data["clients"]) == int(root.get("tests"))
+        f"{r['id']} {r['name']}" for r in data["rules"]]
+    assert "NUV-001 inventory-polling" in [s.get("name") for s in root.iter("testsuite")]
+    assert len(list(root.iter("testcase"))) == len(data["rules"]) * len(data["clients"]) == \
+        int(root.get("tests"))
     expected = {(f"trafficlint.{f['rule']}", f["client_id"]) for f in data["findings"]}
     assert failed_cases(root) == expected
     assert int(root.get("failures")) == len(expected)
