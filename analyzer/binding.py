@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import ConditionError, compile_condition
+from analyzer.conditions import INTEGER, NUMBER, ConditionError, compile_condition
 from analyzer.detectors import COMMON_METRICS, KINDS, Kind
 from analyzer.durations import parse_duration
 from analyzer.errors import RuleError
@@ -145,11 +145,22 @@ def _options(kind: Kind, spec: Mapping[str, Any], resolve, fail) -> dict[str, An
         if option.type == "condition":
             options[name] = _compile(spec[name], FIELD_KINDS, resolve, name, fail)
             continue
+        if option.type == "field":
+            options[name] = _numeric_field(resolve(spec[name]), name, fail)
+            continue
         try:
             options[name] = _option_value(option.type, resolve(spec[name]))
         except ValueError as exc:
             fail(name, str(exc))
     return options
+
+
+def _numeric_field(value: Any, key: str, fail) -> str | None:
+    numeric = sorted(n for n, kind in FIELD_KINDS.items() if kind in (INTEGER, NUMBER))
+    if value not in numeric:
+        fail(key, f"expected a numeric field, one of: {', '.join(numeric)}; got {value!r}")
+        return None
+    return value
 
 
 def _option_value(kind: str, value: Any) -> Any:

@@ -14,6 +14,7 @@ from analyzer.conditions import DURATION
 from analyzer.detectors import COMMON_METRICS, KINDS, TS, sustained_seconds
 from analyzer.durations import format_duration
 from analyzer.model import Evidence, Finding
+from analyzer.progress import SILENT, Progress
 from analyzer.rules import BoundRule, Detector
 from analyzer.schema import SOURCE_FILE, SOURCE_LINE
 from analyzer.severity import Severity
@@ -21,13 +22,14 @@ from analyzer.severity import Severity
 NO_VALUE = "(none)"
 
 
-def run(frame: pl.DataFrame, rules: Iterable[BoundRule], max_evidence: int) -> list[Finding]:
-    findings = [
-        finding
-        for bound in rules
-        for detector in bound.detectors
-        for finding in _detect(frame, bound, detector, max_evidence)
-    ]
+def run(frame: pl.DataFrame, rules: Iterable[BoundRule], max_evidence: int,
+        progress: Progress = SILENT) -> list[Finding]:
+    detectors = [(bound, detector) for bound in rules for detector in bound.detectors]
+    progress.stage("running rules", len(detectors))
+    findings = []
+    for bound, detector in detectors:
+        findings.extend(_detect(frame, bound, detector, max_evidence))
+        progress.advance()
     return sorted(findings, key=Finding.sort_key)
 
 
