@@ -101,41 +101,30 @@ polling AS (
 ),
 -- NUV-002 (count): calls of one key with at least min_count calls in a sliding window (t - w, t]
 -- offend when they lie in such a window: some qualifying call at or after them, less than w later.
-repeat_counted AS (
-    SELECT key_id, ts, count(*) OVER (
-                           PARTITION BY key_id ORDER BY ts
-                           RANGE BETWEEN getvariable('repeat_window_ms') - 1 PRECEDING
-                                     AND CURRENT ROW
-                       ) AS in_window
+-- The repeat checks count per id in repeat_window, the stream check per client in stream_window.
+count_calls AS (
+    SELECT key_id, ts,
+           CASE check_name WHEN 'not-found-stream' THEN getvariable('stream_window_ms')
+                           ELSE getvariable('repeat_window_ms') END AS window_ms,
+           CASE check_name WHEN 'not-found-stream' THEN getvariable('stream_count')
+                           ELSE getvariable('repeat_count') END AS min_count
     FROM keyed
-    WHERE check_name IN ('unknown-order', 'unknown-product')
+    WHERE check_name IN ('unknown-order', 'unknown-product', 'not-found-stream')
 ),
-repeats AS (
+counted AS (
+    SELECT *, count(*) OVER (
+                  PARTITION BY key_id ORDER BY ts
+                  RANGE BETWEEN window_ms - 1 PRECEDING AND CURRENT ROW
+              ) AS in_window
+    FROM count_calls
+),
+counts AS (
     SELECT * FROM (
-        SELECT *, bool_or(in_window >= getvariable('repeat_count')) OVER (
+        SELECT *, bool_or(in_window >= min_count) OVER (
                       PARTITION BY key_id ORDER BY ts
-                      RANGE BETWEEN CURRENT ROW AND getvariable('repeat_window_ms') - 1 FOLLOWING
+                      RANGE BETWEEN CURRENT ROW AND window_ms - 1 FOLLOWING
                   ) AS offends
-        FROM repeat_counted
-    )
-    WHERE offends
-),
-stream_counted AS (
-    SELECT key_id, ts, count(*) OVER (
-                           PARTITION BY key_id ORDER BY ts
-                           RANGE BETWEEN getvariable('stream_window_ms') - 1 PRECEDING
-                                     AND CURRENT ROW
-                       ) AS in_window
-    FROM keyed
-    WHERE check_name = 'not-found-stream'
-),
-streams AS (
-    SELECT * FROM (
-        SELECT *, bool_or(in_window >= getvariable('stream_count')) OVER (
-                      PARTITION BY key_id ORDER BY ts
-                      RANGE BETWEEN CURRENT ROW AND getvariable('stream_window_ms') - 1 FOLLOWING
-                  ) AS offends
-        FROM stream_counted
+        FROM counted
     )
     WHERE offends
 ),
@@ -158,9 +147,7 @@ offending AS (
            NULL AS in_window, NULL AS delay
     FROM polling
     UNION ALL
-    SELECT key_id, ts, NULL, NULL, NULL, in_window, NULL FROM repeats
-    UNION ALL
-    SELECT key_id, ts, NULL, NULL, NULL, in_window, NULL FROM streams
+    SELECT key_id, ts, NULL, NULL, NULL, in_window, NULL FROM counts
     UNION ALL
     SELECT key_id, ts, NULL, NULL, NULL, NULL, delay FROM resubmissions
 ),
