@@ -181,13 +181,20 @@ def health_checks(day: Day, accounts: np.ndarray, seconds: tuple[int, int]) -> N
 def order_flow(day: Day, accounts: np.ndarray, persona: Persona) -> pl.DataFrame:
     """Stock checks, submitOrder, then status checks every hour or two; returns the accepted
     submissions (ts, client, order_id, purchase_order_id)."""
-    rng, population = day.rng, day.population
     scale = 0.25 if day.weekend else 1.0
-    counts = rng.poisson(persona.orders_per_day * scale, len(accounts))
+    counts = day.rng.poisson(persona.orders_per_day * scale, len(accounts))
     client = np.repeat(accounts, counts)
-    n = len(client)
+    submit_at, part = _stock_checks(day, client, persona)
+    accepted = _submissions(day, client, counts, submit_at, part)
+    _status_checks(day, accepted["ts"].to_numpy(), client, accepted["order_id"])
+    return accepted
+
+
+def _stock_checks(day: Day, client: np.ndarray, persona: Persona) -> tuple[np.ndarray, pl.Series]:
+    """Stock checks of 1-3 different SKUs a few seconds apart before each order: (when the
+    order is submitted, the SKU it orders)."""
+    rng, n = day.rng, len(client)
     at = _in_business_hours(rng, day, n)
-    # Stock checks of 1-3 different SKUs a few seconds apart, then the order.
     skus = rng.choice([1, 1, 2, 3], n)
     first = rng.integers(0, persona.price_book, n)
     stride = rng.integers(1, max(2, persona.price_book // 3), n)
@@ -198,11 +205,16 @@ def order_flow(day: Day, accounts: np.ndarray, persona: Persona) -> pl.DataFrame
     row, _ = np.nonzero(which)
     day.blocks.append(_calls(check_at[which], client[row], "checkInventory",
                              part=_sku(PRICE_BOOK, sku[which]), retryable=True))
-    submit_at = check_at[np.arange(n), skus - 1] + gaps[:, 2]
+    return check_at[np.arange(n), skus - 1] + gaps[:, 2], _sku(PRICE_BOOK, first)
+
+
+def _submissions(day: Day, client: np.ndarray, counts: np.ndarray, submit_at: np.ndarray,
+                 part: pl.Series) -> pl.DataFrame:
+    """submitOrder under a new PO each; now and then a past shipping date, refused with 100,
+    fixed and resubmitted under a new PO. Returns the accepted submissions."""
+    rng, n, population = day.rng, len(client), day.population
     prefix = pl.Series([f"R{a:05d}-{day.mmdd()}-" for a in range(len(population.names))])
     po = prefix.gather(client) + pl.Series(_per_account(counts)).cast(pl.String).str.zfill(4)
-    part = _sku(PRICE_BOOK, first)
-    # A past shipping date now and then: refused with 100, fixed, resubmitted under a new PO.
     refused = rng.random(n) < 0.02
     day.blocks.append(_calls(submit_at[refused], client[refused], "submitOrder", status=500,
                              code="100", message="Shipping Date must be in the Future",
@@ -212,11 +224,9 @@ def order_flow(day: Day, accounts: np.ndarray, persona: Persona) -> pl.DataFrame
     # The provider numbers orders in sequence; an account sees every few numbers.
     numbers = population.order_seq[client] + _running_sum(rng.integers(1, 10, n), counts)
     np.maximum.at(population.order_seq, client, numbers)
-    order = "SO" + pl.Series(numbers).cast(pl.String)
-    accepted = _calls(submit_at, client, "submitOrder", part=part, order=order, po=po,
-                      retryable=True)
+    accepted = _calls(submit_at, client, "submitOrder", part=part,
+                      order="SO" + pl.Series(numbers).cast(pl.String), po=po, retryable=True)
     day.blocks.append(accepted)
-    _status_checks(day, submit_at, client, order)
     return accepted
 
 
