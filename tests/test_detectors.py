@@ -66,6 +66,56 @@ def test_cadence_gap_after_ignores_gaps_that_follow_a_failed_call():
     assert lines(cadence(rows)) == [1, 2, 3, 4, 5, 6]
 
 
+def two_key_frame(rows: list[tuple[str, str | None, float]]) -> pl.LazyFrame:
+    """(client, part, minutes after T0) rows; line numbers follow the list order."""
+    return pl.LazyFrame({
+        "client_id": [c for c, _, _ in rows],
+        "part_number": [p for _, p, _ in rows],
+        "timestamp": [T0 + timedelta(minutes=m) for _, _, m in rows],
+        SOURCE_FILE: ["f"] * len(rows),
+        SOURCE_LINE: list(range(1, len(rows) + 1)),
+    }, schema_overrides={"part_number": pl.String}).with_columns(
+        pl.col("timestamp").dt.cast_time_unit("ms"))
+
+
+def cadence_by_part(rows, min_streak=4):
+    opt = {"short_gap": 15 * 60, "min_streak": min_streak, "gap_after": None}
+    out = KINDS["cadence"].run(two_key_frame(rows), ["client_id", "part_number"], opt)
+    return out.collect().sort(SOURCE_LINE)
+
+
+def test_cadence_a_missing_key_value_is_a_key_of_its_own():
+    rows = ([("a", None, m) for m in range(5)]  # 4 short gaps: polling of "no part number"
+            + [("a", "x", m + 0.5) for m in range(3)]  # interleaved in time, 2 gaps: no run
+            + [("b", None, m) for m in range(3)])  # another client, also without a part
+    out = cadence_by_part(rows)
+    assert out[SOURCE_LINE].to_list() == [1, 2, 3, 4, 5]
+    assert out["part_number"].to_list() == [None] * 5
+    assert out["streak"].to_list() == [4] * 5
+
+
+def test_cadence_runs_never_continue_across_neighbouring_keys():
+    # Sorted by key, ("a","x")'s last call and ("a","y")'s first are neighbours 1 minute apart;
+    # neither key alone has 4 short gaps, together they would have 5.
+    rows = [("a", "x", m) for m in (0, 1, 2)] + [("a", "y", m) for m in (3, 4, 5)]
+    assert cadence_by_part(rows).is_empty()
+    assert cadence_by_part(rows, min_streak=2)[SOURCE_LINE].to_list() == [1, 2, 3, 4, 5, 6]
+
+
+def test_cadence_measures_each_key_on_its_own():
+    rows = ([("a", "x", 2 * m) for m in range(6)]  # 5 gaps of 2 min
+            + [("a", "y", 100 + m) for m in range(10)])  # 9 gaps of 1 min
+    out = cadence_by_part(rows)
+    measured = out.group_by("part_number").agg(pl.col("streak", "median_gap").first())
+    assert sorted(measured.iter_rows()) == [("x", 5, 120.0), ("y", 9, 60.0)]
+
+
+def test_cadence_calls_at_the_same_instant_are_ordered_by_line():
+    # A retry logged in the same millisecond: a gap of zero is short, whatever the order.
+    rows = [("a", "x", m) for m in (0, 1, 1, 2, 3)]
+    assert cadence_by_part(rows)["streak"].to_list() == [4] * 5
+
+
 def count(rows, min_count, window=None):
     return KINDS["count"].run(frame(rows), ["client_id"], {"min_count": min_count,
                                                           "window": window})

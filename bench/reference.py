@@ -1,0 +1,73 @@
+"""Run the DuckDB SQL reference of the three policy rules (bench/reference.sql) on one benchmark
+file and print its findings as JSON, in the shape `bench.agreement` compares with trafficlint's.
+
+    python -m bench.reference FORMAT PATH PARAMETERS_JSON
+
+PARAMETERS_JSON comes from `bench.agreement.reference_parameters()` (the rule pack's defaults);
+the harness passes it, so this process loads DuckDB and nothing else it would be timed for.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.duck import connect
+
+SQL = Path(__file__).with_name("reference.sql")
+
+# What each check measures besides the calls, span and sustained every finding carries
+# (analyzer/detectors.py: KINDS[kind].metrics and COMMON_METRICS).
+METRICS = {
+    "polling": ("streak", "streak_span", "median_gap"),
+    "unknown-order": ("count",),
+    "unknown-product": ("count",),
+    "not-found-stream": ("count",),
+    "repeated-po": ("count", "min_delay", "median_delay"),
+}
+COMMON = ("calls", "span", "sustained")
+
+
+def run(fmt: str, path: Path, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    connection = connect(fmt, path)
+    for name, value in parameters["variables"].items():
+        cast = "::VARCHAR[]" if isinstance(value, list) else ""
+        connection.execute(f"SET VARIABLE {name} = ?{cast}", [value])
+    cursor = connection.execute(SQL.read_text(encoding="utf-8"))
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return [_finding(row, parameters["severity"]) for row in rows]
+
+
+def _finding(row: dict[str, Any], severity: dict[str, str]) -> dict[str, Any]:
+    check = row["check_name"]
+    return {
+        "rule": row["rule"],
+        "check": check,
+        "client_id": row["client_id"],
+        "key": {row["key_name"]: row["key_value"]} if row["key_name"] else {},
+        "count": row["calls"],
+        "severity": "critical" if row["critical"] else severity[row["rule"]],
+        "first_seen": iso(row["first_ms"]),
+        "last_seen": iso(row["last_ms"]),
+        "metrics": {name: row[name] for name in (*METRICS[check], *COMMON)},
+    }
+
+
+def iso(epoch_ms: int) -> str:
+    """The form analyzer.model.iso writes: 2026-11-23T09:00:00.000Z."""
+    moment = datetime.fromtimestamp(epoch_ms // 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+
+
+def main(argv: list[str]) -> None:
+    fmt, path, parameters = argv
+    found = run(fmt, Path(path), json.loads(parameters))
+    sys.stdout.write(json.dumps(found, separators=(",", ":")) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,214 @@
+-- The DuckDB SQL reference of trafficlint's three policy rules (rules/NUV-001..003.yaml) with the
+-- semantics of analyzer/detectors.py and analyzer/engine.py, so that its findings must equal
+-- trafficlint's: same rule, check, client, key, count, first and last call, measurements and
+-- severity. The benchmark (python -m bench run) checks that they do.
+--
+-- Input, set up by bench/reference.py:
+--   * a view `events(ts BIGINT epoch ms, client_id, operation, http_status, error_code,
+--     error_message, part_number, order_id, purchase_order_id)` (bench/duck.py);
+--   * the rule parameters as variables (getvariable), taken from the rule pack's defaults.
+--
+-- One difference of input handling, on purpose: trafficlint orders calls with the same timestamp
+-- by file and line. The benchmark data has no two calls of one client in the same millisecond
+-- (bench/generate.py), and every rule groups by client, so ordering by `ts` alone is the same
+-- order and this reference does not need line numbers. Times are whole milliseconds, as
+-- trafficlint holds them, so a window "(t - w, t]" is the frame "w - 1 ms PRECEDING".
+--
+-- For speed, every key a detector groups by (client and part number, client and PO, ...) gets
+-- an integer id first, so the window functions partition and sort integers, not text; the text
+-- comes back only for the offending calls.
+
+-- Read the file once, keeping only the rows some rule looks at, then file each call under the
+-- key of every detector that looks at it: (check_name, client_id, key_value).
+CREATE TEMP TABLE detector_calls AS
+WITH calls AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT
+            ts,
+            coalesce(client_id, 'default') AS client_id,
+            operation, part_number, order_id, purchase_order_id,
+            -- NUV-001 gap_after, NUV-003 first: no error code and not an HTTP error status.
+            error_code IS NULL AND NOT coalesce(http_status >= 300, false) AS succeeded,
+            coalesce(list_contains(getvariable('duplicate_codes'), error_code), false)
+                AS duplicate,
+            -- NUV-002 where: the provider said the order or product does not exist.
+            coalesce(http_status = 404, false)
+                OR coalesce(list_contains(getvariable('not_found_codes'), error_code), false)
+                OR coalesce(regexp_matches(error_message, getvariable('not_found_pattern')),
+                            false)
+                AS not_found
+        FROM events
+    )
+    WHERE operation = 'checkInventory'
+       OR (operation = 'submitOrder' AND purchase_order_id IS NOT NULL)
+       OR not_found
+)
+SELECT 'polling' AS check_name, client_id, part_number AS key_value, ts, succeeded, duplicate
+FROM calls WHERE operation = 'checkInventory'
+UNION ALL
+SELECT 'unknown-order', client_id, order_id, ts, succeeded, duplicate
+FROM calls WHERE not_found AND operation IN ('orderStatus', 'modifyOrder', 'cancel')
+UNION ALL
+SELECT 'unknown-product', client_id, part_number, ts, succeeded, duplicate
+FROM calls WHERE not_found AND operation IN ('checkInventory', 'submitOrder')
+UNION ALL
+SELECT 'not-found-stream', client_id, NULL, ts, succeeded, duplicate
+FROM calls WHERE not_found
+UNION ALL
+SELECT 'repeated-po', client_id, purchase_order_id, ts, succeeded, duplicate
+FROM calls WHERE operation = 'submitOrder' AND purchase_order_id IS NOT NULL;
+
+CREATE TEMP TABLE detector_keys AS
+SELECT row_number() OVER () AS key_id, *
+FROM (SELECT DISTINCT check_name, client_id, key_value FROM detector_calls);
+
+CREATE TEMP TABLE keyed AS
+SELECT k.key_id, k.check_name, c.ts, c.succeeded, c.duplicate
+FROM detector_calls AS c
+JOIN detector_keys AS k
+  ON c.check_name = k.check_name AND c.client_id = k.client_id
+ AND c.key_value IS NOT DISTINCT FROM k.key_value;
+
+DROP TABLE detector_calls;
+
+WITH
+-- NUV-001 polling (cadence): a short gap is one under min_interval after a call that succeeded;
+-- a run is a call followed by consecutive short gaps; runs of min_streak gaps offend.
+polling_gaps AS (
+    SELECT key_id, ts,
+           ts - lag(ts) OVER key_order AS gap,
+           coalesce(ts - lag(ts) OVER key_order < getvariable('polling_short_gap_ms'), false)
+               AND coalesce(lag(succeeded) OVER key_order, false) AS short
+    FROM keyed
+    WHERE check_name = 'polling'
+    WINDOW key_order AS (PARTITION BY key_id ORDER BY ts)
+),
+polling_runs AS (
+    SELECT *, sum(CASE WHEN short THEN 0 ELSE 1 END) OVER (
+                  PARTITION BY key_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS run
+    FROM polling_gaps
+),
+run_lengths AS (
+    SELECT key_id, run, count_if(short) AS run_length, max(ts) - min(ts) AS run_span
+    FROM polling_runs
+    GROUP BY key_id, run
+    HAVING count_if(short) >= getvariable('polling_min_streak')
+),
+polling AS (
+    SELECT r.key_id, r.ts, r.gap, r.short, l.run_length, l.run_span
+    FROM polling_runs AS r
+    JOIN run_lengths AS l ON r.key_id = l.key_id AND r.run = l.run
+),
+-- NUV-002 (count): calls of one key with at least min_count calls in a sliding window (t - w, t]
+-- offend when they lie in such a window: some qualifying call at or after them, less than w later.
+-- The repeat checks count per id in repeat_window, the stream check per client in stream_window.
+count_calls AS (
+    SELECT key_id, ts,
+           CASE check_name WHEN 'not-found-stream' THEN getvariable('stream_window_ms')
+                           ELSE getvariable('repeat_window_ms') END AS window_ms,
+           CASE check_name WHEN 'not-found-stream' THEN getvariable('stream_count')
+                           ELSE getvariable('repeat_count') END AS min_count
+    FROM keyed
+    WHERE check_name IN ('unknown-order', 'unknown-product', 'not-found-stream')
+),
+counted AS (
+    SELECT *, count(*) OVER (
+                  PARTITION BY key_id ORDER BY ts
+                  RANGE BETWEEN window_ms - 1 PRECEDING AND CURRENT ROW
+              ) AS in_window
+    FROM count_calls
+),
+counts AS (
+    SELECT * FROM (
+        SELECT *, bool_or(in_window >= min_count) OVER (
+                      PARTITION BY key_id ORDER BY ts
+                      RANGE BETWEEN CURRENT ROW AND window_ms - 1 FOLLOWING
+                  ) AS offends
+        FROM counted
+    )
+    WHERE offends
+),
+-- NUV-003 repeated-po (sequence): a submitOrder of a PO after an earlier submission of the same
+-- PO that was accepted or refused as a duplicate.
+resubmissions AS (
+    SELECT * FROM (
+        SELECT key_id, ts,
+               ts - max(CASE WHEN succeeded OR duplicate THEN ts END) OVER (
+                        PARTITION BY key_id ORDER BY ts
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS delay
+        FROM keyed
+        WHERE check_name = 'repeated-po'
+    )
+    WHERE delay IS NOT NULL
+),
+-- Every offending call, with what its detector measures.
+offending AS (
+    SELECT key_id, ts, run_length, run_span, CASE WHEN short THEN gap END AS short_gap,
+           NULL AS in_window, NULL AS delay
+    FROM polling
+    UNION ALL
+    SELECT key_id, ts, NULL, NULL, NULL, in_window, NULL FROM counts
+    UNION ALL
+    SELECT key_id, ts, NULL, NULL, NULL, NULL, delay FROM resubmissions
+),
+findings AS (
+    SELECT key_id,
+           count(*) AS calls,
+           min(ts) AS first_ms,
+           max(ts) AS last_ms,
+           max(run_length) AS streak,
+           max(run_span) / 1000::DOUBLE AS streak_span,
+           median(short_gap / 1000::DOUBLE) AS median_gap,
+           max(in_window) AS window_count,
+           min(delay) / 1000::DOUBLE AS min_delay,
+           median(delay / 1000::DOUBLE) AS median_delay
+    FROM offending
+    GROUP BY key_id
+),
+-- The longest run of consecutive clock hours that each have an offending call, per finding.
+hours AS (
+    SELECT DISTINCT key_id, ts // 3600000 AS hour FROM offending
+),
+sustained AS (
+    SELECT key_id, max(hours) * 3600::DOUBLE AS sustained
+    FROM (
+        SELECT key_id, count(*) AS hours
+        FROM (
+            SELECT *, hour - row_number() OVER (PARTITION BY key_id ORDER BY hour) AS island
+            FROM hours
+        )
+        GROUP BY key_id, island
+    )
+    GROUP BY key_id
+),
+described AS (
+    SELECT CASE k.check_name
+               WHEN 'polling' THEN 'NUV-001'
+               WHEN 'repeated-po' THEN 'NUV-003'
+               ELSE 'NUV-002'
+           END AS rule,
+           k.check_name, k.client_id,
+           CASE k.check_name
+               WHEN 'polling' THEN 'part_number'
+               WHEN 'unknown-order' THEN 'order_id'
+               WHEN 'unknown-product' THEN 'part_number'
+               WHEN 'repeated-po' THEN 'purchase_order_id'
+           END AS key_name,
+           k.key_value,
+           f.* EXCLUDE (key_id, window_count),
+           CASE WHEN k.check_name = 'repeated-po' THEN f.calls ELSE f.window_count END AS count,
+           (f.last_ms - f.first_ms) / 1000::DOUBLE AS span,
+           s.sustained
+    FROM findings AS f
+    JOIN sustained AS s USING (key_id)
+    JOIN detector_keys AS k USING (key_id)
+)
+SELECT *,
+       CASE rule
+           WHEN 'NUV-001' THEN streak_span >= getvariable('polling_critical_span_s')
+           WHEN 'NUV-002' THEN sustained >= getvariable('missing_critical_sustained_s')
+           WHEN 'NUV-003' THEN count >= getvariable('loop_count')
+       END AS critical
+FROM described
+WHERE rule <> 'NUV-003' OR count >= getvariable('min_repeats')
+ORDER BY rule, check_name, client_id, key_value;
