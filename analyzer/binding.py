@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import ConditionError, compile_condition
+from analyzer.conditions import RATIO, ConditionError, coerce_scalar, compile_condition
 from analyzer.detectors import COMMON_METRICS, KINDS, Kind
 from analyzer.durations import parse_duration
 from analyzer.errors import RuleError
@@ -82,15 +82,19 @@ def _bind_detector(rule: Rule, spec: Mapping[str, Any], values: Mapping[str, Any
     if rule_where is not None:
         where = rule_where if where is None else rule_where & where
     options = _options(kind, spec, resolve, fail)
+    if len(problems) == before:
+        for option, message in kind.check(options):
+            fail(option, message)
     metrics = {**kind.metrics, **COMMON_METRICS}
-    critical_if = _condition(spec, "critical_if", {m: k for m, (k, _) in metrics.items()},
-                             resolve, fail)
+    metric_kinds = {m: k for m, (k, _) in metrics.items()}
+    critical_if = _condition(spec, "critical_if", metric_kinds, resolve, fail)
+    only_if = _condition(spec, "only_if", metric_kinds, resolve, fail)
     _check_message(spec.get("message"), keys, metrics, values, fail)
     if len(problems) > before:
         return None
     value_metric, limit_text = kind.measure(options)
     return Detector(name, spec["kind"], keys, where, options, critical_if, spec["message"],
-                    value_metric, limit_text)
+                    value_metric, limit_text, only_if)
 
 
 def _resolver(values: Mapping[str, Any]):
@@ -155,6 +159,17 @@ def _options(kind: Kind, spec: Mapping[str, Any], resolve, fail) -> dict[str, An
 def _option_value(kind: str, value: Any) -> Any:
     if kind == "duration":
         return parse_duration(value)
+    if kind == "ratio":
+        return coerce_scalar(value, RATIO)
+    if kind == "flag":
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if kind == "field":
+        if value not in FIELD_KINDS:
+            raise ValueError(f"unknown field {value!r} (expected one of: "
+                             f"{', '.join(FIELD_KINDS)})")
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
     return value

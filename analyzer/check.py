@@ -40,7 +40,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
     rules = bind_for_run(load_rules(rule_directories(config)), config)
     options = LoadOptions(config.fields, config.default_client, config.timezone, input_format)
     loaded = load(paths, options)
-    findings = run(loaded.frame, rules, config.max_evidence)
+    findings = run(loaded.frame, rules, config.max_evidence).findings
     threshold = fail_threshold(config.fail_on)
     failed = threshold is not None and any(f.severity >= threshold for f in findings)
     return Report(

@@ -29,7 +29,8 @@ def config_problems(tmp_path: Path, text: str) -> list[str]:
      "fail_on, max_evidence, rules_dirs, select, ignore, rules)"),
     ("fields: {account: [acct]}\n", "fields.account: unknown field (expected one of: timestamp, "
      "operation, client_id, environment, http_status, error_code, error_message, part_number, "
-     "order_id, purchase_order_id, latency_ms, request_id)"),
+     "order_id, purchase_order_id, latency_ms, request_id, order_status, outcome, "
+     "client_timeout_ms, quantity, payload_hash)"),
     ("fields: {client_id: 3}\n", "fields.client_id: expected a column name or a list of column names"),
     ("fail_on: error\n", "fail_on: expected one of: info, warning, critical, never, got 'error'"),
     ("timezone: Mars/Olympus\n", "timezone: unknown time zone 'Mars/Olympus' (expected an IANA "
