@@ -11,13 +11,16 @@ from pathlib import Path
 import polars as pl
 
 from analyzer import __version__
+from analyzer.baseline import read_baseline
 from analyzer.config import Config
-from analyzer.engine import run
+from analyzer.derived import add_derived
+from analyzer.engine import observed_seconds, run
+from analyzer.gate import Baseline, decide
 from analyzer.loading import LoadOptions, load
 from analyzer.model import Report, RuleInfo
+from analyzer.provider import outlook
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import BoundRule
-from analyzer.severity import fail_threshold
 
 Clock = Callable[[], datetime]
 
@@ -38,22 +41,39 @@ def rule_directories(config: Config) -> list[Path]:
 def check(paths: list[str], config: Config, input_format: str | None = None,
           clock: Clock = system_clock) -> Report:
     rules = bind_for_run(load_rules(rule_directories(config)), config)
+    # A bad baseline is reported before the logs are read, not after.
+    baseline = (Baseline(str(config.baseline), read_baseline(config.baseline))
+                if config.baseline is not None else None)
     options = LoadOptions(config.fields, config.default_client, config.timezone, input_format)
     loaded = load(paths, options)
-    findings = run(loaded.frame, rules, config.max_evidence).findings
-    threshold = fail_threshold(config.fail_on)
-    failed = threshold is not None and any(f.severity >= threshold for f in findings)
+    frame = add_derived(loaded.frame, config)
+    detected = run(frame, rules, config.max_evidence)
+    now = clock()
+    gated = decide(detected.findings, config, now, {b.rule.id for b in rules}, baseline)
+    observed = observed_seconds(frame)
     return Report(
         versions=versions(),
-        generated_at=clock(),
+        generated_at=now,
         fail_on=config.fail_on,
         inputs=loaded.inputs,
         rules=tuple(rule_info(bound) for bound in rules),
-        findings=tuple(findings),
-        failed=failed,
-        settings=(("config", config.source), ("timezone", config.timezone),
-                  ("max_evidence", config.max_evidence)),
+        findings=tuple(gated.findings),
+        failed=gated.failed,
+        settings=_settings(config),
+        outlook=outlook(frame, detected.offending, gated.findings, loaded.inputs.clients,
+                        observed, config.escalation),
+        suppressions=gated.suppressions,
+        baseline=gated.baseline,
+        observed=observed,
     )
+
+
+def _settings(config: Config) -> tuple[tuple[str, object], ...]:
+    return (("config", config.source), ("timezone", config.timezone),
+            ("max_evidence", config.max_evidence),
+            ("maintenance", [f"{w.name}: {w.describe()}" for w in config.maintenance]),
+            ("live_environments", list(config.live_environments)),
+            ("known_skus", None if config.known_skus is None else len(config.known_skus)))
 
 
 def versions() -> tuple[tuple[str, str], ...]:

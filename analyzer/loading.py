@@ -71,11 +71,15 @@ def _inputs(frame: pl.DataFrame, stats: list[FileStats], ignored: list[str]) -> 
                   client_traffic(frame))
 
 
+def failed_call() -> pl.Expr:
+    """A call the provider counts as an error: a fault code, or an HTTP error status."""
+    return pl.col("error_code").is_not_null() | (pl.col("http_status") >= 400).fill_null(False)
+
+
 def client_traffic(frame: pl.DataFrame) -> tuple[ClientTraffic, ...]:
     """Calls and errors per client: the denominator every per-client number is read against."""
-    failed = pl.col("error_code").is_not_null() | (pl.col("http_status") >= 400).fill_null(False)
     per_client = frame.group_by("client_id").agg(
-        pl.len().alias("calls"), failed.sum().alias("errors"),
+        pl.len().alias("calls"), failed_call().sum().alias("errors"),
         pl.col("timestamp").min().alias("first"), pl.col("timestamp").max().alias("last"),
     ).sort("client_id")
     return tuple(ClientTraffic(*row) for row in per_client.iter_rows())

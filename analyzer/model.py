@@ -77,6 +77,18 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Suppressed:
+    """Why a finding does not fail the run: the config's suppression entry that covers it."""
+
+    reason: str
+    expires: str  # ISO date; the entry suppresses through this day (UTC)
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "expires": self.expires, "owner": self.owner}
+
+
+@dataclass(frozen=True)
 class Finding:
     """One offending client and key under one rule."""
 
@@ -97,6 +109,9 @@ class Finding:
     evidence: tuple[Evidence, ...]
     evidence_total: int
     fingerprint: str
+    suppressed: Suppressed | None = None
+    baseline: str | None = None  # new | worsened | unchanged, when the run has a baseline
+    gating: bool = False  # one of the findings that fail the run
 
     def sort_key(self) -> tuple:
         return (-self.severity, self.rule, self.client_id,
@@ -119,6 +134,9 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "evidence_total": self.evidence_total,
             "fingerprint": self.fingerprint,
+            "suppressed": self.suppressed.to_dict() if self.suppressed else None,
+            "baseline": self.baseline,
+            "gating": self.gating,
         }
 
 
@@ -160,6 +178,87 @@ class ClientTraffic:
 
 
 @dataclass(frozen=True)
+class ClientOutlook:
+    """A client's traffic as the provider sees it: volume and errors per day, how much of it
+    was avoidable, and the step of the provider's escalation ladder it resembles."""
+
+    client_id: str
+    calls_per_day: float
+    errors_per_day: float
+    avoidable_calls: int  # calls that are part of a finding
+    avoidable_errors: int
+    projected: bool  # per-day figures scaled up from a run shorter than a day
+    step: int  # 0 none, 1 query, 2 contact, 3 temporary restriction, 4 withdrawal
+    step_name: str
+    step_text: str
+    driven_by: tuple[str, ...]  # rules whose findings set the step
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calls_per_day": round(self.calls_per_day, 1),
+            "errors_per_day": round(self.errors_per_day, 1),
+            "avoidable_calls": self.avoidable_calls,
+            "avoidable_errors": self.avoidable_errors,
+            "projected": self.projected,
+            "escalation": {"step": self.step, "name": self.step_name, "text": self.step_text,
+                           "rules": list(self.driven_by)},
+        }
+
+
+@dataclass(frozen=True)
+class SuppressionStatus:
+    """What became of one suppression entry in this run."""
+
+    rule: str
+    client_id: str
+    key: tuple[tuple[str, str], ...]
+    reason: str
+    expires: str
+    owner: str | None
+    where: str
+    state: str  # active | unused | expired | rule-not-run
+    findings: int  # findings it matched (an expired entry matches without suppressing)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "client_id": self.client_id, "key": dict(self.key),
+                "reason": self.reason, "expires": self.expires, "owner": self.owner,
+                "where": self.where, "state": self.state, "findings": self.findings}
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """A finding as a baseline file records it."""
+
+    fingerprint: str
+    rule: str
+    client_id: str
+    key: tuple[tuple[str, str | None], ...]
+    severity: Severity
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fingerprint": self.fingerprint, "rule": self.rule, "client_id": self.client_id,
+                "key": dict(self.key), "severity": self.severity.label, "count": self.count}
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """This run's findings against a baseline: what is new, worse, unchanged, and fixed."""
+
+    file: str
+    recorded: int
+    new: int
+    worsened: int
+    unchanged: int
+    fixed: tuple[BaselineEntry, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "recorded": self.recorded, "new": self.new,
+                "worsened": self.worsened, "unchanged": self.unchanged,
+                "fixed": [entry.to_dict() for entry in self.fixed]}
+
+
+@dataclass(frozen=True)
 class Inputs:
     files: tuple[FileStats, ...]
     ignored: tuple[str, ...]  # files in a directory that are not logs
@@ -193,12 +292,28 @@ class Report:
     findings: tuple[Finding, ...]
     failed: bool
     settings: tuple[tuple[str, Any], ...] = field(default=())
+    outlook: tuple[ClientOutlook, ...] = ()
+    suppressions: tuple[SuppressionStatus, ...] = ()
+    baseline: BaselineComparison | None = None
+    observed: float = 0.0  # seconds from the first call to the last
 
     def severity_counts(self) -> dict[str, int]:
+        """Findings by severity, suppressed ones left out (they are counted on their own)."""
         counts = {level.label: 0 for level in sorted(Severity, reverse=True)}
         for finding in self.findings:
-            counts[finding.severity.label] += 1
+            if finding.suppressed is None:
+                counts[finding.severity.label] += 1
         return counts
+
+    def suppression_counts(self) -> dict[str, int]:
+        counts = {"active": 0, "unused": 0, "expired": 0, "rule-not-run": 0}
+        for entry in self.suppressions:
+            counts[entry.state] += 1
+        return counts
+
+    def _client_dicts(self) -> list[dict[str, Any]]:
+        outlook = {o.client_id: o.to_dict() for o in self.outlook}
+        return [{**c.to_dict(), **outlook.get(c.client_id, {})} for c in self.inputs.clients]
 
     def to_dict(self) -> dict[str, Any]:
         rejected = self.inputs.totals("rejected")
@@ -219,13 +334,23 @@ class Report:
                 "time_span": {"first": iso(self.inputs.first_seen),
                               "last": iso(self.inputs.last_seen)},
                 "clients": len(self.inputs.clients),
+                "observed_seconds": self.observed,
+                "clients": len(self.inputs.clients),
                 "findings": len(self.findings),
                 "findings_by_severity": self.severity_counts(),
+                "suppressed": sum(f.suppressed is not None for f in self.findings),
+                "gating": sum(f.gating for f in self.findings),
+                "suppressions": self.suppression_counts(),
+                "baseline": None if self.baseline is None else {
+                    k: v for k, v in self.baseline.to_dict().items() if k != "fixed"
+                } | {"fixed": len(self.baseline.fixed)},
                 "fail_on": self.fail_on,
                 "failed": self.failed,
             },
-            "clients": [c.to_dict() for c in self.inputs.clients],
+            "clients": self._client_dicts(),
             "findings": [f.to_dict() for f in self.findings],
+            "suppressions": [s.to_dict() for s in self.suppressions],
+            "baseline": self.baseline.to_dict() if self.baseline else None,
             "rules": [r.to_dict() for r in self.rules],
             "inputs": {"files": [f.to_dict() for f in self.inputs.files],
                        "ignored_files": list(self.inputs.ignored)},
