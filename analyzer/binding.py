@@ -10,9 +10,9 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import RATIO, ConditionError, coerce_scalar, compile_condition
+from analyzer.conditions import DURATION, RATIO, ConditionError, coerce_scalar, compile_condition
 from analyzer.detectors import COMMON_METRICS, KINDS, Kind
-from analyzer.durations import parse_duration
+from analyzer.durations import format_duration, parse_duration
 from analyzer.errors import RuleError
 from analyzer.rules import FIELD_KINDS, DETECTOR_KEYS, NAME_PATTERN, BoundRule, Detector, Rule
 from analyzer.severity import Severity
@@ -93,8 +93,37 @@ def _bind_detector(rule: Rule, spec: Mapping[str, Any], values: Mapping[str, Any
     if len(problems) > before:
         return None
     value_metric, limit_text = kind.measure(options)
+    if "measure" in spec:
+        if spec["measure"] not in kind.limits:
+            fail("measure", f"expected one of: {', '.join(kind.limits) or 'none'} "
+                            f"(got {spec['measure']!r})")
+            return None
+        value_metric, limit_text = spec["measure"], kind.limits[spec["measure"]](options)
+    elif only_if is not None:
+        value_metric, limit_text = _gate_measure(spec["only_if"], metric_kinds, resolve,
+                                                 (value_metric, limit_text))
     return Detector(name, spec["kind"], keys, where, options, critical_if, spec["message"],
                     value_metric, limit_text, only_if)
+
+
+_LIMIT_WORDS = {"gte": "less than", "gt": "at most"}
+
+
+def _gate_measure(spec: Any, metric_kinds: Mapping[str, str], resolve,
+                  default: tuple[str, str]) -> tuple[str, str]:
+    """When `only_if` is one threshold on one metric, that metric is what the finding
+    measures, and the threshold (read as what is allowed) its limit."""
+    if not isinstance(spec, Mapping) or len(spec) != 1:
+        return default
+    (metric, ops), = spec.items()
+    if metric not in metric_kinds or not isinstance(ops, Mapping) or len(ops) != 1:
+        return default
+    (op, raw), = ops.items()
+    if op not in _LIMIT_WORDS:
+        return default
+    value = coerce_scalar(resolve(raw), metric_kinds[metric])
+    shown = format_duration(value) if metric_kinds[metric] == DURATION else f"{value:g}"
+    return metric, f"{_LIMIT_WORDS[op]} {shown}"
 
 
 def _resolver(values: Mapping[str, Any]):

@@ -11,7 +11,7 @@ run's traffic spans. Windowed counts use it to normalise a run shorter than thei
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -45,6 +45,8 @@ class Kind:
     doc: str
     # Checks across options, each problem as (option, message); run when a rule is bound.
     check: Callable[[Mapping[str, Any]], list[tuple[str, str]]] = _no_cross_checks
+    # Metrics a rule may name as its `measure` instead of the default, with their limit text.
+    limits: dict[str, Callable[[Mapping[str, Any]], str]] = field(default_factory=dict)
 
 
 def _seconds(expr: pl.Expr) -> pl.Expr:
@@ -240,9 +242,13 @@ def _count_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
     return "count", _allowed(opt)
 
 
+def _apart(opt: Mapping[str, Any]) -> str:
+    return f"at least {format_duration(opt['within'])} apart"
+
+
 def _sequence_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
     if opt.get("within") is not None:
-        return "median_delay", f"at least {format_duration(opt['within'])} apart"
+        return "median_delay", _apart(opt)
     return "count", _allowed(opt)
 
 
@@ -313,6 +319,7 @@ KINDS: dict[str, Kind] = {
             "median_delay": (DURATION, "median time from a `first` call to a `then` call"),
         },
         measure=_sequence_measure,
+        limits={"count": _allowed},
         doc="Order: a call that follows another call of the same key (a retry, a resubmission), "
             "or a call made when the key's last known state forbids it.",
     ),

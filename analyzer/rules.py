@@ -51,6 +51,8 @@ DETECTOR_KEYS: dict[str, tuple[bool, str]] = {
     "message": (True, "finding text; {placeholders} name key fields, metrics and params"),
     "critical_if": (False, "condition on the metrics that raises the finding to critical"),
     "only_if": (False, "condition on the metrics a group must meet to be a finding at all"),
+    "measure": (False, "the metric a finding shows as measured against its limit (default: "
+                       "the kind's)"),
 }
 PARAM_KEYS = ("type", "default", "doc")
 PARAM_TYPES = ("duration", "count", "number", "ratio", "text", "regex", "list")
@@ -130,6 +132,10 @@ def display_value(kind: str, value: Any) -> str:
         return format_duration(parse_duration(value))
     if kind == "list":
         return ", ".join(str(v) for v in value) or "(none)"
+    if kind == "ratio":
+        return f"{value * 100:g}%"
+    if kind == "number" and float(value).is_integer():
+        return f"{int(value):,}"
     return str(value)
 
 

@@ -84,7 +84,7 @@ def test_builtin_pack_loads():
      "client_id, gap, median_gap, part_number, span, streak, streak_span, sustained)"),
     ("    short_gap: $gap", "    short_gap: $gap\n    window: 1h",
      "detect[0].window: unknown key (expected one of: name, kind, where, key, message, "
-     "critical_if, only_if, short_gap, min_streak, gap_after)"),
+     "critical_if, only_if, measure, short_gap, min_streak, gap_after)"),
 ])
 def test_rule_problem_is_named(tmp_path, old, new, expected):
     assert old in VALID
@@ -198,6 +198,21 @@ def detector_problems(tmp_path: Path, detector: str) -> list[str]:
      message: "{count}"
      """, "detect[0].only_if.sustained.gte: expected a duration such as 90s, 15m, 1h30m or 7d "
           "(units ms, s, m, h, d, w), got 'soon'"),
+    ("""\
+     kind: cadence
+     key: [client_id]
+     short_gap: 1m
+     measure: count
+     message: "{streak}"
+     """, "detect[0].measure: expected one of: none (got 'count')"),
+    ("""\
+     kind: sequence
+     key: [client_id]
+     first: {http_status: {gte: 500}}
+     then: {operation: {exists: true}}
+     measure: min_delay
+     message: "{count}"
+     """, "detect[0].measure: expected one of: count (got 'min_delay')"),
     ("""\
      kind: count
      key: [client_id]
