@@ -13,10 +13,18 @@ PASS_001 = str(CASES / "NUV-001" / "pass.csv")
 
 
 def test_clean_log_exits_0(cli):
-    code, out, err = cli("check", PASS_001)
+    code, out, err = cli("check", PASS_001, "--select", "NUV-001")
     assert (code, err) == (0, "")
     assert "findings: 0 critical, 0 warning, 0 info (fail on warning: PASS)" in out
     assert "no anti-patterns: burst, every-15-min, many-skus, other-operation, retrying\n" in out
+
+
+def test_info_findings_do_not_fail_the_default_gate(cli):
+    code, out, err = cli("check", PASS_001)  # an order polled every 8 minutes: NUV-014, info
+    assert (code, err) == (0, "")
+    assert "INFO     NUV-014 order-status-polling/polling  order_id=SO52315" in out
+    assert "findings: 0 critical, 0 warning, 1 info (fail on warning: PASS)" in out
+    assert cli("check", PASS_001, "--fail-on", "info")[0] == 1
 
 
 def test_findings_exit_1_with_the_summary(cli):
@@ -90,7 +98,7 @@ def test_bad_rules_dir_exits_2_with_every_problem(cli, tmp_path):
 def test_unknown_selected_rule_exits_2(cli):
     code, _, err = cli("check", FAIL_001, "--select", "NUV-001,NUV-404")
     assert (code, err) == (2, "trafficlint: error: --select: select: unknown rule 'NUV-404' "
-                              "(known: NUV-001, NUV-002, NUV-003)\n")
+                              "(known: NUV-001, NUV-002, NUV-003, NUV-004, NUV-005, NUV-006, NUV-007, NUV-008, NUV-009, NUV-010, NUV-011, NUV-012, NUV-013, NUV-014, NUV-015, NUV-016)\n")
 
 
 def test_bad_timezone_exits_2(cli):
@@ -137,8 +145,8 @@ def test_explain_by_id_or_name_with_config_thresholds(cli, tmp_path):
 
 def test_explain_unknown_rule_exits_2(cli):
     code, _, err = cli("explain", "NUV-999")
-    assert (code, err) == (2, "trafficlint: error: no rule 'NUV-999' (known: NUV-001, NUV-002, "
-                              "NUV-003); see `trafficlint rules`\n")
+    assert (code, err) == (2, "trafficlint: error: no rule 'NUV-999' (known: NUV-001, NUV-002, NUV-003, NUV-004, NUV-005, NUV-006, NUV-007, NUV-008, NUV-009, NUV-010, NUV-011, NUV-012, NUV-013, NUV-014, NUV-015, NUV-016); see "
+                              "`trafficlint rules`\n")
 
 
 def test_module_entry_point_and_version():

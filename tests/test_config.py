@@ -37,7 +37,7 @@ def config_problems(tmp_path: Path, text: str) -> list[str]:
     ("timezone: Mars/Olympus\n", "timezone: unknown time zone 'Mars/Olympus' (expected an IANA "
      "name such as Europe/London or UTC)"),
     ("max_evidence: 0\n", "max_evidence: expected a whole number of 1 or more, got 0"),
-    ("select: [NUV-999]\n", "select: unknown rule 'NUV-999' (known: NUV-001, NUV-002, NUV-003)"),
+    ("select: [NUV-999]\n", "select: unknown rule 'NUV-999' (known: NUV-001, NUV-002, NUV-003, NUV-004, NUV-005, NUV-006, NUV-007, NUV-008, NUV-009, NUV-010, NUV-011, NUV-012, NUV-013, NUV-014, NUV-015, NUV-016)"),
     ("rules: {NUV-001: {severity: loud}}\n",
      "rules.NUV-001.severity: expected one of: info, warning, critical, got 'loud'"),
     ("rules: {NUV-001: {threshold: 3}}\n",
