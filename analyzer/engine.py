@@ -55,7 +55,9 @@ def _detect(frame: pl.DataFrame, bound: BoundRule, detector: Detector, max_evide
     if detector.where is not None:
         rows = rows.filter(detector.where)
     options = {**detector.options, "observed": observed}
-    offending = kind.run(rows, list(detector.keys), options).collect()
+    # Only what findings are made of is materialised, not every column of the log.
+    needed = dict.fromkeys([*detector.keys, *ROW_ID, TS, *kind.metrics])
+    offending = kind.run(rows, list(detector.keys), options).select(list(needed)).collect()
     groups = _summarise(offending.lazy(), detector, list(kind.metrics), max_evidence).collect()
     if detector.only_if is not None:
         groups = groups.filter(detector.only_if)
