@@ -10,7 +10,9 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import DURATION, RATIO, ConditionError, coerce_scalar, compile_condition
+from analyzer.conditions import (
+    DURATION, RATIO, ConditionError, coerce_scalar, compile_condition,
+)
 from analyzer.detectors import COMMON_METRICS, KINDS, Kind
 from analyzer.durations import format_duration, parse_duration
 from analyzer.errors import RuleError

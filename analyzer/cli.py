@@ -1,5 +1,5 @@
-"""The command line: `trafficlint check | baseline | rules | explain`. Thin on purpose: parse flags, call
-`check`, render, write, and turn the outcome into the exit code a CI gate can trust:
+"""The command line: `trafficlint check | baseline | rules | explain`. Thin on purpose: parse
+flags, call `check`, render, write, and turn the outcome into the exit code a CI gate can trust:
 0 no finding at or above --fail-on, 1 findings, 2 usage/config/rule/input error, 3 a bug.
 
 `check`'s options are declared in groups, one per concern (inputs, rules, the gate, outputs);

@@ -1,8 +1,9 @@
 """The config file, `trafficlint.yaml`: column aliases, rule selection, severity and threshold
 overrides, run defaults, and what a CI gate needs (maintenance windows, the known SKU list, the
-live environment's name, suppressions and a baseline). Read from `--config PATH`, else from `trafficlint.yaml` or
-`.trafficlint.yaml` in the working directory. Every key is declared once in `KEYS`, with the
-function that checks it and the line `trafficlint config` documentation is built from.
+live environment's name, suppressions and a baseline). Read from `--config PATH`, else from
+`trafficlint.yaml` or `.trafficlint.yaml` in the working directory. Every key is declared once
+in `KEYS`, with the function that checks it and the line `trafficlint config` documentation is
+built from.
 
 Invalid config is an error naming the file, the key and what is allowed.
 """
@@ -18,10 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from analyzer.durations import parse_duration
 from analyzer.errors import ConfigError
 from analyzer.maintenance import Window, parse_windows
+from analyzer.model import SuppressionEntry
 from analyzer.safe_yaml import load_yaml_file
 from analyzer.schema import DEFAULT_CLIENT, FIELDS_BY_NAME
 from analyzer.severity import FAIL_ON_CHOICES, LEVELS, Escalation, Severity
-from analyzer.suppressions import Suppression, parse_suppressions
+from analyzer.suppressions import parse_suppressions
 
 CONFIG_NAMES = ("trafficlint.yaml", ".trafficlint.yaml")
 DEFAULT_LIVE = ("live", "production", "prod")
@@ -48,7 +50,7 @@ class Config:
     maintenance: tuple[Window, ...] = ()
     known_skus: frozenset[str] | None = None
     live_environments: tuple[str, ...] = DEFAULT_LIVE
-    suppressions: tuple[Suppression, ...] = ()
+    suppressions: tuple[SuppressionEntry, ...] = ()
     baseline: Path | None = None
     baseline_tolerance: float = 0.5
     escalation: Escalation = field(default_factory=Escalation)
@@ -178,7 +180,7 @@ def _maintenance(value: Any, key: str, problems: _Problems, base: Path) -> tuple
 
 
 def _suppressions(value: Any, key: str, problems: _Problems,
-                  base: Path) -> tuple[Suppression, ...]:
+                  base: Path) -> tuple[SuppressionEntry, ...]:
     return parse_suppressions(value, key, problems.source, problems.add)
 
 

@@ -7,7 +7,7 @@ data. Renderers never see Polars objects; templates never see these classes, onl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from analyzer.severity import Severity
@@ -77,15 +77,24 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class Suppressed:
-    """Why a finding does not fail the run: the config's suppression entry that covers it."""
+class SuppressionEntry:
+    """One entry of the config's `suppressions:` list: findings a team accepts for now."""
 
+    rule: str
+    client_id: str
+    key: tuple[tuple[str, str], ...]  # fields the finding's key must have, with these values
     reason: str
-    expires: str  # ISO date; the entry suppresses through this day (UTC)
-    owner: str | None = None
+    expires: date  # suppresses through this day (UTC)
+    owner: str | None
+    where: str  # the file and entry it came from, for messages
+
+    def note(self) -> dict[str, Any]:
+        """What a suppressed finding says about why it does not fail the run."""
+        return {"reason": self.reason, "expires": self.expires.isoformat(), "owner": self.owner}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason, "expires": self.expires, "owner": self.owner}
+        return {"rule": self.rule, "client_id": self.client_id, "key": dict(self.key),
+                **self.note(), "where": self.where}
 
 
 @dataclass(frozen=True)
@@ -109,7 +118,7 @@ class Finding:
     evidence: tuple[Evidence, ...]
     evidence_total: int
     fingerprint: str
-    suppressed: Suppressed | None = None
+    suppressed: SuppressionEntry | None = None
     baseline: str | None = None  # new | worsened | unchanged, when the run has a baseline
     gating: bool = False  # one of the findings that fail the run
 
@@ -134,7 +143,7 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "evidence_total": self.evidence_total,
             "fingerprint": self.fingerprint,
-            "suppressed": self.suppressed.to_dict() if self.suppressed else None,
+            "suppressed": self.suppressed.note() if self.suppressed else None,
             "baseline": self.baseline,
             "gating": self.gating,
         }
@@ -209,20 +218,12 @@ class ClientOutlook:
 class SuppressionStatus:
     """What became of one suppression entry in this run."""
 
-    rule: str
-    client_id: str
-    key: tuple[tuple[str, str], ...]
-    reason: str
-    expires: str
-    owner: str | None
-    where: str
+    entry: SuppressionEntry
     state: str  # active | unused | expired | rule-not-run
     findings: int  # findings it matched (an expired entry matches without suppressing)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "client_id": self.client_id, "key": dict(self.key),
-                "reason": self.reason, "expires": self.expires, "owner": self.owner,
-                "where": self.where, "state": self.state, "findings": self.findings}
+        return {**self.entry.to_dict(), "state": self.state, "findings": self.findings}
 
 
 @dataclass(frozen=True)
@@ -252,10 +253,12 @@ class BaselineComparison:
     unchanged: int
     fixed: tuple[BaselineEntry, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def counts(self) -> dict[str, Any]:
         return {"file": self.file, "recorded": self.recorded, "new": self.new,
-                "worsened": self.worsened, "unchanged": self.unchanged,
-                "fixed": [entry.to_dict() for entry in self.fixed]}
+                "worsened": self.worsened, "unchanged": self.unchanged, "fixed": len(self.fixed)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.counts(), "fixed": [entry.to_dict() for entry in self.fixed]}
 
 
 @dataclass(frozen=True)
@@ -335,15 +338,12 @@ class Report:
                               "last": iso(self.inputs.last_seen)},
                 "clients": len(self.inputs.clients),
                 "observed_seconds": self.observed,
-                "clients": len(self.inputs.clients),
                 "findings": len(self.findings),
                 "findings_by_severity": self.severity_counts(),
                 "suppressed": sum(f.suppressed is not None for f in self.findings),
                 "gating": sum(f.gating for f in self.findings),
                 "suppressions": self.suppression_counts(),
-                "baseline": None if self.baseline is None else {
-                    k: v for k, v in self.baseline.to_dict().items() if k != "fixed"
-                } | {"fixed": len(self.baseline.fixed)},
+                "baseline": self.baseline.counts() if self.baseline else None,
                 "fail_on": self.fail_on,
                 "failed": self.failed,
             },

@@ -16,11 +16,11 @@ the same input and clock give the same report.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from analyzer.model import Finding, Suppressed, SuppressionStatus
+from analyzer.model import Finding, SuppressionEntry, SuppressionStatus
 from analyzer.rules import FIELD_KINDS
 
 KEYS = ("rule", "client", "key", "reason", "expires", "owner")
@@ -28,26 +28,18 @@ KEYS = ("rule", "client", "key", "reason", "expires", "owner")
 Fail = Callable[[str, str], None]
 
 
-@dataclass(frozen=True)
-class Suppression:
-    rule: str
-    client_id: str
-    key: tuple[tuple[str, str], ...]
-    reason: str
-    expires: date
-    owner: str | None
-    where: str  # the file and entry it came from, for messages
-
-    def matches(self, finding: Finding) -> bool:
-        values = dict(finding.key)
-        return (finding.rule == self.rule and finding.client_id == self.client_id
-                and all(values.get(name) == value for name, value in self.key))
-
-    def expired(self, now: datetime) -> bool:
-        return now.date() > self.expires
+def matches(entry: SuppressionEntry, finding: Finding) -> bool:
+    values = dict(finding.key)
+    return (finding.rule == entry.rule and finding.client_id == entry.client_id
+            and all(values.get(name) == value for name, value in entry.key))
 
 
-def parse_suppressions(value: Any, key: str, source: str, fail: Fail) -> tuple[Suppression, ...]:
+def expired(entry: SuppressionEntry, now: datetime) -> bool:
+    return now.date() > entry.expires
+
+
+def parse_suppressions(value: Any, key: str, source: str,
+                       fail: Fail) -> tuple[SuppressionEntry, ...]:
     if not isinstance(value, list):
         fail(key, "expected a list of {rule, client, key, reason, expires}")
         return ()
@@ -59,7 +51,7 @@ def parse_suppressions(value: Any, key: str, source: str, fail: Fail) -> tuple[S
     return tuple(entries)
 
 
-def _entry(spec: Any, key: str, source: str, fail: Fail) -> Suppression | None:
+def _entry(spec: Any, key: str, source: str, fail: Fail) -> SuppressionEntry | None:
     if not isinstance(spec, Mapping):
         fail(key, "expected a mapping with rule, client, reason and expires")
         return None
@@ -87,8 +79,8 @@ def _entry(spec: Any, key: str, source: str, fail: Fail) -> Suppression | None:
     pairs = _key(spec.get("key", {}), lambda m: problem("key", m))
     if problems or expires is None:
         return None
-    return Suppression(text["rule"].strip(), text["client"], pairs, text["reason"].strip(),
-                       expires, owner.strip() if owner else None, f"{source}: {key}")
+    return SuppressionEntry(text["rule"].strip(), text["client"], pairs, text["reason"].strip(),
+                            expires, owner.strip() if owner else None, f"{source}: {key}")
 
 
 def _expiry(value: Any, given: bool, fail: Callable[[str], None]) -> date | None:
@@ -124,32 +116,27 @@ def _key(value: Any, fail: Callable[[str], None]) -> tuple[tuple[str, str], ...]
     return tuple(sorted(pairs))
 
 
-def apply(findings: Iterable[Finding], entries: tuple[Suppression, ...], now: datetime,
+def apply(findings: Iterable[Finding], entries: tuple[SuppressionEntry, ...], now: datetime,
           rules_run: set[str]) -> tuple[list[Finding], tuple[SuppressionStatus, ...]]:
     """Mark the findings each live entry suppresses; say what became of every entry."""
     matched = [0] * len(entries)
     marked = []
     for finding in findings:
-        hits = [i for i, entry in enumerate(entries) if entry.matches(finding)]
+        hits = [i for i, entry in enumerate(entries) if matches(entry, finding)]
         for i in hits:
             matched[i] += 1
-        live = next((entries[i] for i in hits if not entries[i].expired(now)), None)
-        if live is not None:
-            finding = replace(finding, suppressed=Suppressed(live.reason, live.expires.isoformat(),
-                                                             live.owner))
-        marked.append(finding)
+        live = next((entries[i] for i in hits if not expired(entries[i], now)), None)
+        marked.append(replace(finding, suppressed=live) if live is not None else finding)
     statuses = tuple(_status(entry, matched[i], now, rules_run) for i, entry in enumerate(entries))
     return marked, statuses
 
 
-def _status(entry: Suppression, matched: int, now: datetime,
+def _status(entry: SuppressionEntry, matched: int, now: datetime,
             rules_run: set[str]) -> SuppressionStatus:
-    if entry.expired(now):
+    if expired(entry, now):
         state = "expired"
     elif entry.rule not in rules_run:
         state = "rule-not-run"
     else:
         state = "active" if matched else "unused"
-    return SuppressionStatus(rule=entry.rule, client_id=entry.client_id, key=entry.key,
-                             reason=entry.reason, expires=entry.expires.isoformat(),
-                             owner=entry.owner, where=entry.where, state=state, findings=matched)
+    return SuppressionStatus(entry, state, matched)

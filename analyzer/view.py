@@ -50,9 +50,13 @@ def _client(traffic: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str
         "escalation": _step_text(escalation),
         "counts": counts,
         "rules": sorted({f["rule"] for f in active}),
-        "error_share": traffic["errors"] / traffic["calls"] if traffic["calls"] else 0.0,
-        "avoidable_share": traffic["avoidable_calls"] / traffic["calls"] if traffic["calls"] else 0.0,
+        "error_share": _share(traffic["errors"], traffic["calls"]),
+        "avoidable_share": _share(traffic["avoidable_calls"], traffic["calls"]),
     }
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
 
 
 def _step_text(escalation: dict[str, Any]) -> str:

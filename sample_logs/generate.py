@@ -322,7 +322,7 @@ def granite_dupes(log: Log) -> None:
 
 
 def harbor_impatient(log: Log) -> None:
-    log.patience["harbor-impatient"] = 10.0  # a fault is retried after 10 s, for as long as it takes
+    log.patience["harbor-impatient"] = 10.0  # any fault is retried after 10 s, until it passes
     health_checks(log, "harbor-impatient", 15 * 60 + 10, 20 * 60)
     order_flow(log, "harbor-impatient", 15, "HRB", 100)
 
