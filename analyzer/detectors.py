@@ -57,6 +57,12 @@ def _sorted(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return frame.sort([*keys, *ORDER], nulls_last=True)
 
 
+def _keys_with(frame: pl.LazyFrame, keys: list[str], needed: pl.Expr) -> pl.LazyFrame:
+    """Only the keys with at least one row meeting `needed`: the others cannot offend, and
+    leaving them out spares sorting most of a large log."""
+    return frame.filter(needed.fill_null(False).any().over(keys))
+
+
 def cadence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
     """Runs of consecutive calls of one key, each less than `short_gap` after the previous."""
     gap = _seconds(pl.col(TS).diff()).over(keys)
@@ -89,6 +95,8 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
     given. Counted calls are those meeting `of` (default: every call); the key's other calls
     are the sample a share is taken of. Only counted calls offend."""
     counted = opt["of"] if opt.get("of") is not None else pl.lit(True)
+    if opt.get("of") is not None:
+        frame = _keys_with(frame, keys, counted)
     rows = _sorted(frame, keys).with_columns(_counted=counted)
     if opt.get("window") is None:
         return _count_whole_log(rows, keys, opt)
@@ -158,7 +166,7 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
     """`then` calls that come after a `first` call of the same key (less than `within` after
     it, if set). With `state`, only the latest earlier call that carries that field is judged:
     its value is the key's last known state."""
-    rows = _sorted(frame, keys)
+    rows = _sorted(_keys_with(frame, keys, opt["first"]), keys)
     if opt.get("state") is None:
         last_first = pl.when(opt["first"]).then(pl.col(TS)).shift(1).forward_fill()
     else:
@@ -182,7 +190,8 @@ def streak(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.L
     """Runs of consecutive calls of one key that all meet `while`, longer than `max_length`
     calls or `max_span` in time. A call that does not meet `while` ends a run, and so does a
     pause longer than `max_gap`."""
-    rows = _sorted(frame, keys).with_columns(_member=opt["while"])
+    rows = _sorted(_keys_with(frame, keys, opt["while"]), keys).with_columns(
+        _member=opt["while"])
     starts = ~pl.col("_member").shift(1).fill_null(False)
     if opt.get("max_gap") is not None:
         starts = starts | (_seconds(pl.col(TS).diff()) > opt["max_gap"]).fill_null(False)
