@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
+
 from conftest import CASES, REPO
 
 FAIL_001 = str(CASES / "NUV-001" / "fail.csv")
@@ -297,3 +299,31 @@ def test_a_20_minute_run_shows_its_per_day_figures_as_projected(cli):
     assert code == 1
     assert ("  per day (projected): 1,512 calls, 0 errors; avoidable: 21 calls (100.0%), "
             "0 errors\n") in out
+
+
+# --- the JSON contract and the provider's view -----------------------------------------------
+
+def test_a_gated_report_matches_the_documented_schema(cli, tmp_path):
+    schema = json.loads((REPO / "docs" / "report.schema.json").read_text())
+    cli("baseline", PASS_001, "--select", "NUV-001", "-o", "base.json")
+    config(tmp_path, "suppressions:\n" + suppress("2027-01-31") + suppress("2026-01-01", "x"))
+    code, out, _ = cli("check", FAIL_001, "--baseline", "base.json", "--format", "json")
+    report = json.loads(out)
+    jsonschema.validate(report, schema)
+    assert code == 1
+    assert report["summary"]["baseline"] == {"file": "base.json", "recorded": 0, "new": 1,
+                                             "worsened": 0, "unchanged": 0, "fixed": 0}
+    assert report["summary"]["suppressions"] == {"active": 1, "unused": 0, "expired": 1,
+                                                 "rule-not-run": 0}
+    assert [f["baseline"] for f in report["findings"]] == [None, "new"]  # suppressed: no status
+
+
+def test_the_escalation_config_moves_the_ladder(cli, tmp_path):
+    # poller-all-day polls critically for 4 clock hours running.
+    code, out, _ = cli("check", FAIL_001, "--format", "json")
+    steps = {c["client_id"]: c["escalation"]["name"] for c in json.loads(out)["clients"]}
+    assert steps == {"poller-all-day": "contact", "poller-hour": "query"}
+    config(tmp_path, "escalation: {restriction_after: 3h, withdrawal_after: 4h}\n")
+    code, out, _ = cli("check", FAIL_001)
+    assert ("poller-all-day  18 calls, 0 errors  critical: step 4 of 4, withdrawal: withdrawal "
+            "of access to the API\n") in out
