@@ -109,7 +109,7 @@ def _text_client(client: dict[str, Any], colour: bool) -> list[str]:
     lines = [
         f"{_style(terminal_safe(client['client_id']), bold=True, on=colour)}  "
         f"{_plural(client['calls'], 'call')}, {_plural(client['errors'], 'error')}  "
-        f"{_style(worst, _COLOURS[worst], on=colour)}: {client['escalation']}",
+        f"{_style(worst, _COLOURS[worst], on=colour)}: {client['ladder']}",
         f"  {per_day}: {_plural(round(client['calls_per_day']), 'call')}, "
         f"{_plural(round(client['errors_per_day']), 'error')}; avoidable: "
         f"{_plural(client['avoidable_calls'], 'call')} ({_percent(client['avoidable_share'])}), "

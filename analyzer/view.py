@@ -47,7 +47,8 @@ def _client(traffic: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str
         "rank": worst,
         "worst": Severity(worst).label if worst else "ok",
         "step": escalation["step"],
-        "escalation": _step_text(escalation),
+        "likely": escalation["text"] if escalation["step"] else "nothing",
+        "ladder": _step_text(escalation),
         "counts": counts,
         "rules": sorted({f["rule"] for f in active}),
         "error_share": _share(traffic["errors"], traffic["calls"]),
@@ -87,7 +88,7 @@ def _verdict(report: dict[str, Any], clients: list[dict[str, Any]]) -> dict[str,
     elif not flagged:
         headline = "No anti-patterns found: nothing here would draw the provider's attention."
     else:
-        worst = max(flagged, key=lambda c: c["step"])["escalation"]
+        worst = max(flagged, key=lambda c: c["step"])["ladder"]
         headline = (f"{len(flagged)} of {len(clients)} client{'s' if len(clients) != 1 else ''} "
                     f"show anti-patterns the provider would act on; the worst resembles "
                     f"{worst}.")
@@ -102,10 +103,12 @@ def _verdict(report: dict[str, Any], clients: list[dict[str, Any]]) -> dict[str,
 
 def _gate_text(summary: dict[str, Any]) -> str:
     """Which findings the pass/fail verdict rests on, in words."""
+    if summary["fail_on"] == "never":
+        return "no gate: fail_on is never"
     gating = summary["gating"]
     what = f"{gating} finding{'s' if gating != 1 else ''} at or above {summary['fail_on']}"
     if summary["baseline"] is not None:
-        what += " that are new or worse than the baseline"
+        what += f" that {'is' if gating == 1 else 'are'} new or worse than the baseline"
     if summary["suppressed"]:
         what += f" ({summary['suppressed']} suppressed not counted)"
     return what
