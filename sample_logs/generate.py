@@ -28,6 +28,10 @@ persona draws:
     kestrel-testleak    healthy, but one afternoon a test run pointed at live: TEST PO
                         references and a sandbox SKU on the live platform
     lumen-resubmit      an order job that resubmits an order unchanged after a 100 data error
+    mica-hub            a Hub REST API client that asks for a new token before every request,
+                        and resubmits orders that need nothing, or need a person, on a loop
+    nimbus-hub          healthy Hub REST API client: one token an hour, hourly status checks,
+                        one resubmit of an order that needed attention, once it was resolved
 
 Every client sees the week's two maintenance windows (NetSuite, Wednesday 02:00-02:30 UTC;
 gateway patching, Sunday 22:00-22:30 London time) and, unless it is an offender that does
@@ -70,6 +74,10 @@ GHOST_ORDERS = ["SO5231", "SO4960", "SO52O15", "SO00017", "SO777", "SO1234567"]
 LIFECYCLE = ((1, "Pending Approval"), (6, "Pending Fulfilment"), (12, "Pending Billing"))
 FINAL = "Billed"
 MODIFIABLE = ("Pending Approval", "Pending Fulfilment")
+HUB_LIFECYCLE = ((2, "PROCESSING"), (6, "ACCEPTED"), (12, "SHIPPED"))
+HUB_FINAL = "COMPLETE"
+HUB_TOKEN, HUB_ORDER, HUB_STATUS, HUB_RESUBMIT = (
+    "POST /oauth/create_token", "POST /orders", "GET /orders/{id}", "POST /orders/{id}/resubmit")
 
 
 @dataclass
@@ -399,9 +407,88 @@ def lumen_resubmit(log: Log) -> None:
         status_polls(log, client, at, order_id)
 
 
+@dataclass
+class HubClient:
+    """A Hub REST API client: each request needs a token, which it either reuses for an hour
+    or asks for anew every time."""
+
+    log: Log
+    name: str
+    reuses_token: bool
+    token_until: datetime = START
+
+    def request(self, at: datetime, operation: str, answer: dict | None = None,
+                **fields) -> datetime:
+        if not self.reuses_token or at >= self.token_until:
+            self.log.call(at, self.name, HUB_TOKEN)
+            self.token_until = at + HOUR
+            at += jitter(self.log.rng, 1)
+        return with_retries(self.log, at, self.name, operation, answer, **fields)
+
+
+def hub_orders(hub: HubClient, per_day: int, prefix: str, on_attention, on_slow=None) -> None:
+    """Hub orders tracked hourly until complete; now and then one needs attention."""
+    rng = hub.log.rng
+    next_id = 4700 if hub.reuses_token else 8100
+    for day_index in range(DAYS):
+        day = START + timedelta(days=day_index)
+        for n, at in enumerate(business_moments(rng, day, per_day)):
+            next_id += 1
+            order_id = str(next_id)
+            submitted = hub.request(at, HUB_ORDER, answer={"order_id": order_id},
+                                    purchase_order_id=f"{prefix}-{day:%m%d}-{n:03d}")
+            attention = rng.random() < 0.1
+            at = submitted + HOUR
+            while at < END:
+                age = at - submitted
+                state = ("ATTENTION_REQUIRED" if attention else
+                         next((name for hours, name in HUB_LIFECYCLE if age < hours * HOUR),
+                              HUB_FINAL))
+                at = hub.request(at, HUB_STATUS, answer={"order_status": state},
+                                 order_id=order_id)
+                if state == HUB_FINAL:
+                    break
+                if attention:
+                    at = on_attention(hub, at, order_id)
+                    attention, submitted = False, at
+                elif state == "PROCESSING" and on_slow is not None:
+                    on_slow(hub, at, order_id)
+                at += HOUR + jitter(rng, rng.uniform(0, 300))
+
+
+def resolve_then_resubmit(hub: HubClient, at: datetime, order_id: str) -> datetime:
+    # A person talks to the provider; once it is sorted out, one resubmit.
+    at += timedelta(hours=hub.log.rng.uniform(2, 4))
+    return hub.request(at, HUB_RESUBMIT, order_id=order_id)
+
+
+def resubmit_loop(hub: HubClient, at: datetime, order_id: str) -> datetime:
+    for _ in range(4):  # every 10 minutes, refused each time: nobody resolved anything
+        at += 10 * MINUTE
+        hub.request(at, HUB_RESUBMIT, order_id=order_id, http_status=409,
+                    error_message="Order needs attention: contact Nuvias UC before resubmitting")
+    return at
+
+
+def resubmit_slow(hub: HubClient, at: datetime, order_id: str) -> None:
+    # "Still processing after an hour? Push it again."
+    hub.request(at + 2 * MINUTE, HUB_RESUBMIT, order_id=order_id, http_status=409,
+                error_message="Order is not awaiting attention")
+
+
+def mica_hub(log: Log) -> None:
+    hub_orders(HubClient(log, "mica-hub", reuses_token=False), 5, "MICA", resubmit_loop,
+               on_slow=resubmit_slow)
+
+
+def nimbus_hub(log: Log) -> None:
+    hub_orders(HubClient(log, "nimbus-hub", reuses_token=True), 8, "NIMBUS",
+               resolve_then_resubmit)
+
+
 PERSONAS = (acme_busy, bluefin_quiet, corvid_mixed, deltaware_poller, evergreen_ghost,
             fjord_unlisted, granite_dupes, harbor_impatient, ironbark_timeout,
-            juniper_stateblind, kestrel_testleak, lumen_resubmit)
+            juniper_stateblind, kestrel_testleak, lumen_resubmit, mica_hub, nimbus_hub)
 
 
 def generate() -> list[dict]:
