@@ -161,16 +161,17 @@ def coerce_scalar(value: Any, kind: str) -> Any:
     raise ValueError(f"expected {article} {kind} value, got {value!r}")
 
 
-def _ratio(value: Any) -> float:
+def _ratio(given: Any) -> float:
     """A share as a number from 0 to 1, or as a percentage written `20%`."""
-    if isinstance(value, str) and value.strip().endswith("%"):
+    value = given
+    if isinstance(given, str) and given.strip().endswith("%"):
         try:
-            value = float(value.strip()[:-1]) / 100
+            value = float(given.strip()[:-1]) / 100
         except ValueError:
             pass
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
         return float(value)
-    raise ValueError(f"expected a share from 0 to 1 (or a percentage such as 20%), got {value!r}")
+    raise ValueError(f"expected a share from 0 to 1 (or a percentage such as 20%), got {given!r}")
 
 
 MAX_REGEX_LENGTH = 1000

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import BOOLEAN, INTEGER, NUMBER, TEXT, check_regex
+from analyzer.conditions import BOOLEAN, INTEGER, NUMBER, RATIO, TEXT, check_regex, coerce_scalar
 from analyzer.detectors import KINDS
 from analyzer.durations import format_duration, parse_duration
 from analyzer.safe_yaml import load_yaml_file
@@ -266,11 +266,11 @@ def check_param_value(kind: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
         return value
-    if kind in ("number", "ratio"):
+    if kind == "ratio":
+        return coerce_scalar(value, RATIO)  # 0.2 or "20%"
+    if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"expected a number, got {value!r}")
-        if kind == "ratio" and not 0 <= value <= 1:
-            raise ValueError(f"expected a ratio between 0 and 1, got {value!r}")
         return float(value)
     if kind == "regex":
         return check_regex(value)

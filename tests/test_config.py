@@ -187,3 +187,16 @@ def test_gate_config_is_read(tmp_path):
     assert (entry.rule, entry.client_id, entry.key, entry.owner, str(entry.expires)) == (
         "NUV-001", "a", (("part_number", "2200-46162-025"),), "ops", "2027-01-31")
     assert entry.where == f"{path}: suppressions[0]"
+
+
+def test_a_share_may_be_written_as_a_percentage(tmp_path):
+    path = tmp_path / "trafficlint.yaml"
+    path.write_text("rules: {NUV-007: {params: {min_share: 35%, min_errors: 30}}}\n")
+    bound = {b.rule.id: b for b in bind_for_run(RULES, load_config(path))}
+    assert bound["NUV-007"].params["min_share"] == 0.35
+    assert bound["NUV-007"].param_text("min_share") == "35%"
+    path.write_text("rules: {NUV-007: {params: {min_share: 135%}}}\n")
+    with pytest.raises(ConfigError) as caught:
+        bind_for_run(RULES, load_config(path))
+    assert caught.value.messages == [f"{path}: rules.NUV-007.params.min_share: expected a share "
+                                     f"from 0 to 1 (or a percentage such as 20%), got '135%'"]
