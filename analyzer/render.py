@@ -193,7 +193,7 @@ def _text_footer(context: dict[str, Any], colour: bool) -> list[str]:
     verdict = context["verdict"]
     status = _style(verdict["status"].upper(), "red" if verdict["failed"] else "green", on=colour)
     lines = [f"findings: {counts} (fail on {verdict['fail_on']}: {status})"]
-    if s["baseline"] is not None or s["suppressed"]:
+    if (s["baseline"] is not None or s["suppressed"]) and verdict["fail_on"] != "never":
         lines.append(f"gate: {verdict['gate']}")
     if s["findings"]:
         ids = sorted({f["rule"] for f in context["report"]["findings"]})
