@@ -11,12 +11,18 @@ from typing import Any
 import polars as pl
 
 from analyzer.conditions import (
-    DURATION, RATIO, ConditionError, coerce_scalar, compile_condition,
+    DURATION,
+    INTEGER,
+    NUMBER,
+    RATIO,
+    ConditionError,
+    coerce_scalar,
+    compile_condition,
 )
 from analyzer.detectors import COMMON_METRICS, KINDS, Kind
 from analyzer.durations import format_duration, parse_duration
 from analyzer.errors import RuleError
-from analyzer.rules import FIELD_KINDS, DETECTOR_KEYS, NAME_PATTERN, BoundRule, Detector, Rule
+from analyzer.rules import DETECTOR_KEYS, FIELD_KINDS, NAME_PATTERN, BoundRule, Detector, Rule
 from analyzer.severity import Severity
 
 
@@ -180,11 +186,22 @@ def _options(kind: Kind, spec: Mapping[str, Any], resolve, fail) -> dict[str, An
         if option.type == "condition":
             options[name] = _compile(spec[name], FIELD_KINDS, resolve, name, fail)
             continue
+        if option.type == "numeric_field":
+            options[name] = _numeric_field(resolve(spec[name]), name, fail)
+            continue
         try:
             options[name] = _option_value(option.type, resolve(spec[name]))
         except ValueError as exc:
             fail(name, str(exc))
     return options
+
+
+def _numeric_field(value: Any, key: str, fail) -> str | None:
+    numeric = sorted(n for n, kind in FIELD_KINDS.items() if kind in (INTEGER, NUMBER))
+    if value not in numeric:
+        fail(key, f"expected a numeric field, one of: {', '.join(numeric)}; got {value!r}")
+        return None
+    return value
 
 
 def _option_value(kind: str, value: Any) -> Any:

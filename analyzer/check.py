@@ -17,10 +17,14 @@ from analyzer.derived import add_derived
 from analyzer.engine import observed_seconds, run
 from analyzer.gate import Baseline, decide
 from analyzer.loading import LoadOptions, load
-from analyzer.model import Report, RuleInfo
+from analyzer.maintenance import occurrences
+from analyzer.model import Inputs, MaintenanceWindow, Report, RuleInfo
+from analyzer.profiles import find_profile
+from analyzer.progress import SILENT, Progress
 from analyzer.provider import outlook
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import BoundRule
+from analyzer.traffic import profile
 
 Clock = Callable[[], datetime]
 
@@ -39,15 +43,14 @@ def rule_directories(config: Config) -> list[Path]:
 
 
 def check(paths: list[str], config: Config, input_format: str | None = None,
-          clock: Clock = system_clock) -> Report:
+          clock: Clock = system_clock, progress: Progress = SILENT) -> Report:
     rules = bind_for_run(load_rules(rule_directories(config)), config)
     # A bad baseline is reported before the logs are read, not after.
     baseline = (Baseline(str(config.baseline), read_baseline(config.baseline))
                 if config.baseline is not None else None)
-    options = LoadOptions(config.fields, config.default_client, config.timezone, input_format)
-    loaded = load(paths, options)
+    loaded = load(paths, load_options(config, input_format), progress)
     frame = add_derived(loaded.frame, config)
-    detected = run(frame, rules, config.max_evidence)
+    detected = run(frame, rules, config.max_evidence, progress)
     now = clock()
     gated = decide(detected.findings, config, now, {b.rule.id for b in rules}, baseline)
     observed = observed_seconds(frame)
@@ -60,12 +63,28 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
         findings=tuple(gated.findings),
         failed=gated.failed,
         settings=_settings(config),
+        traffic=profile(frame, rules, _windows(config, loaded.inputs)),
+        rejects=loaded.rejects,
         outlook=outlook(frame, detected.offending, gated.findings, loaded.inputs.clients,
                         observed, config.escalation),
         suppressions=gated.suppressions,
         baseline=gated.baseline,
         observed=observed,
     )
+
+
+def load_options(config: Config, input_format: str | None = None) -> LoadOptions:
+    profile = find_profile(config.profile, config.where("profile")) if config.profile else None
+    return LoadOptions(config.fields, config.default_client, config.timezone, input_format,
+                       profile)
+
+
+def _windows(config: Config, inputs: Inputs) -> list[MaintenanceWindow]:
+    """The configured maintenance windows that overlap the traffic, for the charts to shade."""
+    if inputs.first_seen is None or inputs.last_seen is None:
+        return []
+    return [MaintenanceWindow(start, end, name) for name, start, end
+            in occurrences(config.maintenance, inputs.first_seen, inputs.last_seen)]
 
 
 def _settings(config: Config) -> tuple[tuple[str, object], ...]:

@@ -8,6 +8,7 @@ each group has the function that reads its own flags, so adding a flag touches o
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -21,13 +22,18 @@ import click
 
 from analyzer import __version__
 from analyzer.baseline import baseline_text
-from analyzer.check import check, rule_directories
+from analyzer.check import check, load_options, rule_directories
 from analyzer.config import Config, check_timezone, find_config, load_config
+from analyzer.dryrun import inspect_json, inspect_paths, inspect_text
 from analyzer.errors import TrafficlintError
 from analyzer.explain import explain_text, rules_table
+from analyzer.formats import BY_NAME, FILE_FORMATS
+from analyzer.formats import FORMATS as OUTPUT_FORMATS
 from analyzer.model import Report
 from analyzer.output import write_atomic
-from analyzer.render import render_html, render_json, render_text
+from analyzer.profiles import builtin_profiles, find_profile
+from analyzer.progress import SILENT, Progress, TerminalProgress
+from analyzer.render import render_text
 from analyzer.rulepack import load_rules
 from analyzer.severity import FAIL_ON_CHOICES
 from analyzer.sources import FORMATS
@@ -84,12 +90,19 @@ INPUT_OPTIONS = [
     click.option("--input-format", type=click.Choice(FORMATS), help="Read every file as this format."),
     click.option("--timezone", metavar="ZONE",
                  help="IANA zone of timestamps written without an offset."),
+    click.option("--profile", metavar="NAME|PATH",
+                 help="Mapping profile for every file (default: detected per file; see "
+                      "`trafficlint profiles`)."),
 ]
 
 
-def _input_settings(config: Config, timezone: str | None, **_: Any) -> Config:
+def _input_settings(config: Config, timezone: str | None, profile: str | None = None,
+                    **_: Any) -> Config:
     if timezone is not None:
         config = config.with_cli(timezone=check_timezone(timezone, "--timezone"))
+    if profile is not None:
+        find_profile(profile, "--profile")  # a bad name is exit 2 before any file is read
+        config = config.with_cli(profile=profile)
     return config
 
 
@@ -132,28 +145,50 @@ def _gate_settings(config: Config, baseline_path: str | None, **_: Any) -> Confi
 # --- check: outputs -----------------------------------------------------------------------
 
 OUTPUT_OPTIONS = [
-    click.option("--format", "stdout_format", type=click.Choice(["text", "json"]), default="text",
-                 show_default=True, help="What to print on standard output."),
-    click.option("--json", "json_path", type=click.Path(dir_okay=False),
-                 help="Write the JSON report here."),
-    click.option("--html", "html_path", type=click.Path(dir_okay=False),
-                 help="Write the HTML report here."),
+    click.option("--format", "stdout_format", type=click.Choice([f.name for f in OUTPUT_FORMATS]),
+                 help="What to print on standard output (default: text, or github when "
+                      "GITHUB_ACTIONS=true: annotations, then the text summary)."),
+    *[click.option(f"--{f.flag}", f"{f.name}_path", metavar="PATH",
+                   type=click.Path(dir_okay=False), help=f"Write {f.doc} to PATH.")
+      for f in FILE_FORMATS],
     click.option("--color/--no-color", default=None,
                  help="Colour the terminal summary (default: when a terminal)."),
+    click.option("--progress/--no-progress", default=True, show_default=True,
+                 help="Show a progress bar on standard error during long runs (only ever "
+                      "on a terminal)."),
 ]
 
 
-def _write_outputs(report: Report, stdout_format: str, json_path, html_path, color,
+def _output_paths(**options: Any) -> dict[str, Path]:
+    """The files to write, by format; two outputs to one file is a usage error, found before
+    the logs are read."""
+    paths = {f.name: Path(options[f"{f.name}_path"]) for f in FILE_FORMATS
+             if options.get(f"{f.name}_path")}
+    seen: dict[Path, str] = {}
+    for name, path in paths.items():
+        other = seen.setdefault(path.resolve(), name)
+        if other != name:
+            raise TrafficlintError(f"{path}: given for both --{BY_NAME[other].flag} and "
+                                   f"--{BY_NAME[name].flag}; name a file for each output")
+    return paths
+
+
+def _progress(progress: bool, **_: Any) -> Progress:
+    return TerminalProgress(sys.stderr) if progress else SILENT
+
+
+def _write_outputs(report: Report, paths: dict[str, Path], stdout_format: str | None, color,
                    **_: Any) -> None:
-    files = {json_path: render_json, html_path: render_html}
-    for path, render in files.items():
-        if path:
-            write_atomic(Path(path), render(report))
-    if stdout_format == "json":
-        click.echo(render_json(report), nl=False)
-    else:
+    # Render everything before writing anything: a failure leaves no partial set of reports.
+    rendered = {path: BY_NAME[name].render(report) for name, path in paths.items()}
+    for path, text in rendered.items():
+        write_atomic(path, text)
+    chosen = stdout_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    if chosen == "text":
         colour = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         click.echo(render_text(report, colour), nl=False, color=colour)
+    else:
+        click.echo(BY_NAME[chosen].render(report), nl=False)
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -174,8 +209,13 @@ def check_command(paths: tuple[str, ...], config_path: str | None, input_format:
     config = _input_settings(config, **options)
     config = _rule_settings(config, **options)
     config = _gate_settings(config, **options)
-    report = check(list(paths), config, input_format)
-    _write_outputs(report, **options)
+    outputs = _output_paths(**options)
+    progress = _progress(**options)
+    try:
+        report = check(list(paths), config, input_format, progress=progress)
+    finally:
+        progress.close()
+    _write_outputs(report, outputs, **options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
@@ -224,3 +264,37 @@ def explain_command(rule_id, config_path) -> None:
     """Show one rule's documentation: what, why, example, fix, thresholds (by id or name)."""
     config = _config(config_path)
     click.echo(explain_text(load_rules(rule_directories(config)), rule_id, config), nl=False)
+
+
+@main.command("inspect")
+@_apply(INPUT_OPTIONS)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_guarded
+def inspect_command(paths: tuple[str, ...], config_path: str | None, input_format: str | None,
+                    fmt: str, **options: Any) -> None:
+    """Dry run: how each file would be read (format, profile, fields and where from, rows,
+    time span, rejects with examples), without running any rule. Exit 2 if a file cannot be
+    read or nothing can be analysed."""
+    config = _input_settings(_config(config_path), **options)
+    found, ignored = inspect_paths(list(paths), load_options(config, input_format))
+    click.echo((inspect_json if fmt == "json" else inspect_text)(found, ignored), nl=False)
+    if not sum(item.stats.rows for item in found):
+        click.echo("trafficlint: error: no rows to analyse", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@main.command("profiles")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def profiles_command(fmt: str) -> None:
+    """List the mapping profiles, in the order automatic detection tries them."""
+    profiles = builtin_profiles()
+    if fmt == "json":
+        rows = [{"name": p.name, "title": p.title, "summary": p.summary,
+                 "routes": [r.operation for r in p.routes]} for p in profiles]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(p.name) for p in profiles)
+    for p in profiles:
+        click.echo(f"{p.name:<{width}}  {p.title}")

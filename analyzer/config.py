@@ -55,6 +55,7 @@ class Config:
     baseline_tolerance: float = 0.5
     escalation: Escalation = field(default_factory=Escalation)
     origin: Mapping[str, str] = field(default_factory=dict)  # key -> where it was set
+    profile: str | None = None  # a mapping profile's name, or the path of one
 
     def with_cli(self, **overrides: Any) -> Config:
         """The config with command-line values (those not None) taking precedence."""
@@ -175,6 +176,21 @@ def _rules(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, R
     return result
 
 
+def _profile(value: Any, key: str, problems: _Problems, base: Path) -> str | None:
+    from analyzer.profiles import builtin_profiles  # profiles need polars; config stays light
+
+    if not isinstance(value, str) or not value.strip():
+        problems.add(key, "expected a profile name or the path of a profile .yaml file")
+        return None
+    if value in {p.name for p in builtin_profiles()}:
+        return value
+    path = base / value
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        names = ", ".join(p.name for p in builtin_profiles())
+        problems.add(key, f"unknown profile {value!r} (expected one of: {names}, or the path "
+                          f"of a profile .yaml file)")
+        return None
+    return str(path)
 def _maintenance(value: Any, key: str, problems: _Problems, base: Path) -> tuple[Window, ...]:
     return parse_windows(value, key, problems.add)
 
@@ -269,6 +285,8 @@ KEYS: dict[str, tuple[str, Parser, str]] = {
     "ignore": ("ignore", _ids, "do not run these rules"),
     "rules": ("rules", _rules, "per rule: {severity: level, params: {name: value}}; "
                                f"levels: {', '.join(LEVELS)}"),
+    "profile": ("profile", _profile, "mapping profile for every input (default: detected per "
+                                     "file); a name from `trafficlint profiles` or a .yaml path"),
     "maintenance": ("maintenance", _maintenance, "announced maintenance windows: {name, start, "
                                                  "end} or {name, days, from, to, timezone}"),
     "known_skus": ("known_skus", _known_skus, "your agreed price book: a list of part numbers, "

@@ -26,7 +26,7 @@ ORDER = [TS, SOURCE_FILE, SOURCE_LINE]  # a total order, so ties never depend on
 
 @dataclass(frozen=True)
 class Option:
-    type: str  # "duration" | "count" | "ratio" | "flag" | "field" | "condition"
+    type: str  # duration | count | ratio | flag | field | numeric_field | condition
     required: bool
     doc: str
     default: Any = None
@@ -179,10 +179,19 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
     offending = pl.col("_then") & pl.col("_after").is_not_null()
     if opt.get("within") is not None:
         offending = offending & (pl.col("_delay") < opt["within"])
+    asked = pl.lit(None, dtype=pl.Float64)
+    if opt.get("within_field") is not None:
+        # The wait the `first` call itself asked for (a Retry-After), carried to the calls
+        # after it; a call that comes sooner did not wait.
+        carried = pl.when(opt["first"]).then(pl.col(opt["within_field"])).shift(1).forward_fill()
+        rows = rows.with_columns(_asked=carried.over(keys))
+        offending = offending & (pl.col("_delay") < pl.col("_asked")).fill_null(False)
+        asked = pl.col("_asked").median().over(keys)
     rows = rows.filter(offending).with_columns(count=pl.len().over(keys))
     return rows.filter(pl.col("count") >= opt["min_count"]).with_columns(
         min_delay=pl.col("_delay").min().over(keys),
         median_delay=pl.col("_delay").median().over(keys),
+        median_asked=asked,
     )
 
 
@@ -256,6 +265,8 @@ def _apart(opt: Mapping[str, Any]) -> str:
 
 
 def _sequence_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
+    if opt.get("within_field") is not None:
+        return "min_delay", f"the wait the earlier call's {opt['within_field']} asked for"
     if opt.get("within") is not None:
         return "median_delay", _apart(opt)
     return "count", _allowed(opt)
@@ -317,6 +328,10 @@ KINDS: dict[str, Kind] = {
             "then": Option("condition", True, "The call that should not follow it."),
             "within": Option("duration", False, "Only when `then` comes less than this after "
                                                 "`first`."),
+            "within_field": Option("numeric_field", False,
+                                   "Only when `then` comes sooner after `first` than the "
+                                   "seconds in this numeric field of the `first` call (e.g. "
+                                   "retry_after)."),
             "min_count": Option("count", False, "Offending `then` calls that make a finding.", 1),
             "state": Option("field", False, "Judge `first` only on the latest earlier call of "
                                             "the key that has this field: the key's last known "
@@ -326,6 +341,8 @@ KINDS: dict[str, Kind] = {
             "count": (INTEGER, "`then` calls that followed a `first` call"),
             "min_delay": (DURATION, "shortest time from a `first` call to a `then` call"),
             "median_delay": (DURATION, "median time from a `first` call to a `then` call"),
+            "median_asked": (DURATION, "median wait the `first` calls asked for "
+                                       "(`within_field`)"),
         },
         measure=_sequence_measure,
         limits={"count": _allowed},

@@ -15,6 +15,7 @@ from analyzer.conditions import DURATION, RATIO
 from analyzer.detectors import COMMON_METRICS, KINDS, TS, sustained_seconds
 from analyzer.durations import format_duration
 from analyzer.model import Evidence, Finding
+from analyzer.progress import SILENT, Progress
 from analyzer.rules import BoundRule, Detector
 from analyzer.schema import SOURCE_FILE, SOURCE_LINE
 from analyzer.severity import Severity
@@ -29,17 +30,20 @@ class Detected:
     offending: pl.DataFrame  # ROW_ID of every call that is part of a finding, once each
 
 
-def run(frame: pl.DataFrame, rules: Iterable[BoundRule], max_evidence: int) -> Detected:
+def run(frame: pl.DataFrame, rules: Iterable[BoundRule], max_evidence: int,
+        progress: Progress = SILENT) -> Detected:
+    detectors = [(bound, detector) for bound in rules for detector in bound.detectors]
+    progress.stage("running rules", len(detectors))
     observed = observed_seconds(frame)
-    results = [
-        _detect(frame, bound, detector, max_evidence, observed)
-        for bound in rules
-        for detector in bound.detectors
-    ]
-    findings = sorted((f for found, _ in results for f in found), key=Finding.sort_key)
-    rows = [offending for _, offending in results]
+    findings: list[Finding] = []
+    rows = []
+    for bound, detector in detectors:
+        found, offending = _detect(frame, bound, detector, max_evidence, observed)
+        findings.extend(found)
+        rows.append(offending)
+        progress.advance()
     offending = pl.concat(rows).unique() if rows else frame.select(ROW_ID).clear()
-    return Detected(findings, offending)
+    return Detected(sorted(findings, key=Finding.sort_key), offending)
 
 
 def observed_seconds(frame: pl.DataFrame) -> float:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -215,3 +215,36 @@ def _inside(window: Window, ts: pl.Expr) -> pl.Expr:
     # Past midnight: the evening part opens today, the morning part belongs to yesterday's.
     return ((weekday.is_in(days) & (seconds >= window.opens))
             | (yesterday.is_in(days) & (seconds < window.closes)))
+
+
+MAX_OCCURRENCES = 500  # for drawing; a year of a daily window, and some
+
+
+def occurrences(windows: tuple[Window, ...], first: datetime,
+                last: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(name, start, end) in UTC of every window that overlaps first..last, recurring windows
+    expanded day by day in their own time zone; for charts, which shade them."""
+    found = []
+    for window in windows:
+        if window.start is not None and window.end is not None:
+            spans = [(window.start, window.end)]
+        else:
+            spans = _recurring_spans(window, first, last)
+        found += [(window.name, start, end) for start, end in spans
+                  if start <= last and end > first]
+    return sorted(found, key=lambda o: (o[1], o[2], o[0]))[:MAX_OCCURRENCES]
+
+
+def _recurring_spans(window: Window, first: datetime,
+                     last: datetime) -> list[tuple[datetime, datetime]]:
+    zone = ZoneInfo(window.timezone)
+    length = (window.closes - window.opens) % 86400
+    day = first.astimezone(zone).date() - timedelta(days=1)
+    spans = []
+    while day <= last.astimezone(zone).date() and len(spans) < MAX_OCCURRENCES:
+        if day.isoweekday() in window.days:
+            opens = datetime.combine(day, time(window.opens // 3600, window.opens % 3600 // 60),
+                                     tzinfo=zone).astimezone(UTC)
+            spans.append((opens, opens + timedelta(seconds=length)))
+        day += timedelta(days=1)
+    return spans

@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping
 from analyzer.schema import FIELDS, normalise_name
 
 
-def resolve_columns(found: Iterable[str], user_aliases: Mapping[str, list[str]]) -> dict[str, str]:
-    """canonical field -> the file's column that holds it (only fields the file has)."""
+def resolve_columns(found: Iterable[str], user_aliases: Mapping[str, list[str]],
+                    builtin: bool = True) -> dict[str, str]:
+    """canonical field -> the file's column that holds it (only fields the file has);
+    without `builtin`, only columns named exactly or by the user's aliases."""
     by_folded: dict[str, str] = {}
     for column in found:
         by_folded.setdefault(normalise_name(column), column)
@@ -19,7 +21,7 @@ def resolve_columns(found: Iterable[str], user_aliases: Mapping[str, list[str]])
     passes = (
         lambda f: [f.name],
         lambda f: user_aliases.get(f.name, []),
-        lambda f: f.aliases,
+        lambda f: f.aliases if builtin else (),
     )
     for candidates_of in passes:
         for field in FIELDS:

@@ -33,6 +33,19 @@ class RejectExample:
 
 
 @dataclass(frozen=True)
+class RejectedLine:
+    """One line that could not be analysed, for `--rejects`: log content, so untrusted."""
+
+    file: str
+    line: int
+    reason: str
+    value: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "reason": self.reason, "value": self.value}
+
+
+@dataclass(frozen=True)
 class FileStats:
     """What happened to every line of one input file."""
 
@@ -43,7 +56,8 @@ class FileStats:
     rejected: tuple[tuple[str, int], ...] = ()
     skipped: tuple[tuple[str, int], ...] = ()
     examples: tuple[RejectExample, ...] = ()
-    columns: tuple[tuple[str, str], ...] = ()  # canonical field -> source column
+    columns: tuple[tuple[str, str], ...] = ()  # canonical field -> where its values come from
+    profile: str = ""  # the mapping profile that read the file
 
     @property
     def rejected_total(self) -> int:
@@ -63,6 +77,7 @@ class FileStats:
             "skipped": dict(self.skipped),
             "reject_examples": [e.to_dict() for e in self.examples],
             "columns": dict(self.columns),
+            "profile": self.profile,
         }
 
 
@@ -195,6 +210,7 @@ class ClientOutlook:
     calls_per_day: float
     errors_per_day: float
     avoidable_calls: int  # calls that are part of a finding
+    avoidable_per_day: float
     avoidable_errors: int
     projected: bool  # per-day figures scaled up from a run shorter than a day
     step: int  # 0 none, 1 query, 2 contact, 3 temporary restriction, 4 withdrawal
@@ -207,6 +223,7 @@ class ClientOutlook:
             "calls_per_day": round(self.calls_per_day, 1),
             "errors_per_day": round(self.errors_per_day, 1),
             "avoidable_calls": self.avoidable_calls,
+            "avoidable_per_day": round(self.avoidable_per_day, 1),
             "avoidable_errors": self.avoidable_errors,
             "projected": self.projected,
             "escalation": {"step": self.step, "name": self.step_name, "text": self.step_text,
@@ -286,6 +303,74 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class Series:
+    """One stack of a chart: a name (an operation, a client) and a count per bar."""
+
+    name: str
+    values: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "values": list(self.values)}
+
+
+@dataclass(frozen=True)
+class GapHistogram:
+    """Gaps between consecutive calls of one key, as a cadence detector measures them."""
+
+    rule: str
+    check: str
+    keys: tuple[str, ...]
+    limit: float  # seconds: gaps below it are short
+    edges: tuple[float, ...]  # bin i holds [edges[i-1], edges[i]); the last bin is open
+    series: tuple[Series, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        lows = (0.0, *self.edges)
+        highs = (*self.edges, None)
+        return {
+            "rule": self.rule, "check": self.check, "keys": list(self.keys),
+            "limit": self.limit,
+            "bins": [{"from": lo, "to": hi} for lo, hi in zip(lows, highs, strict=True)],
+            "series": [s.to_dict() for s in self.series],
+        }
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    """An announced maintenance window (the provider may be unavailable during it)."""
+
+    start: datetime
+    end: datetime
+    name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": iso(self.start), "end": iso(self.end), "name": self.name}
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """The small, bounded profile of the traffic the report's charts draw."""
+
+    start: datetime  # start of the first bucket
+    bucket_seconds: int
+    buckets: int
+    calls_by_operation: tuple[Series, ...]
+    errors_by_client: tuple[Series, ...]
+    gaps: tuple[GapHistogram, ...]
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": iso(self.start), "bucket_seconds": self.bucket_seconds,
+            "buckets": self.buckets,
+            "calls_by_operation": [s.to_dict() for s in self.calls_by_operation],
+            "errors_by_client": [s.to_dict() for s in self.errors_by_client],
+            "gaps": [g.to_dict() for g in self.gaps],
+            "maintenance": [w.to_dict() for w in self.maintenance],
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     versions: tuple[tuple[str, str], ...]  # trafficlint first
     generated_at: datetime
@@ -299,6 +384,9 @@ class Report:
     suppressions: tuple[SuppressionStatus, ...] = ()
     baseline: BaselineComparison | None = None
     observed: float = 0.0  # seconds from the first call to the last
+    traffic: Traffic | None = None
+    # Every rejected line, for --rejects; not part of the JSON report, which has examples.
+    rejects: tuple[RejectedLine, ...] = field(default=(), compare=False)
 
     def severity_counts(self) -> dict[str, int]:
         """Findings by severity, suppressed ones left out (they are counted on their own)."""
@@ -355,4 +443,5 @@ class Report:
             "inputs": {"files": [f.to_dict() for f in self.inputs.files],
                        "ignored_files": list(self.inputs.ignored)},
             "settings": dict(self.settings),
+            "traffic": self.traffic.to_dict() if self.traffic is not None else None,
         }

@@ -12,7 +12,11 @@ import polars as pl
 from analyzer.model import RejectExample
 from analyzer.readers import MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS
 from analyzer.schema import (
-    FIELDS, SOURCE_FILE, SOURCE_LINE, TIMESTAMP_DTYPE, frame_schema,
+    FIELDS,
+    SOURCE_FILE,
+    SOURCE_LINE,
+    TIMESTAMP_DTYPE,
+    frame_schema,
 )
 from analyzer.timestamps import parse_timestamp, reject_reason
 
@@ -25,6 +29,7 @@ class Normalised:
     frame: pl.DataFrame
     rejected: Counter
     examples: list[RejectExample]
+    rejects: list[RejectExample]  # every rejected row, for --rejects
 
 
 def normalise(raw: pl.DataFrame, file: str, default_client: str,
@@ -36,17 +41,20 @@ def normalise(raw: pl.DataFrame, file: str, default_client: str,
     # Keep the raw text beside the typed value: reject reasons and examples quote the input.
     frame = frame.with_columns([_as_text(frame, f.name).alias(_raw(f.name)) for f in FIELDS])
     texts = {f.name: pl.col(_raw(f.name)) for f in FIELDS}
-    typed = frame.with_columns(
-        _typed_values(frame, texts, timezone),
-    ).with_columns(_problem(texts, timezone))
-    bad = typed.filter(pl.col(_REASON).is_not_null())
-    good = typed.filter(pl.col(_REASON).is_null()).with_columns(
+    typed = _second_pass(frame.with_columns(_typed_values(frame, texts, timezone)), texts,
+                         timezone)
+    typed = typed.with_columns(_retry_after(texts["retry_after"]).alias("retry_after"))
+    checks = _checks(texts, timezone)
+    failed = pl.any_horizontal([condition for condition, _, _ in checks])
+    # Reasons are worked out for the failed rows only: most files have none.
+    bad = typed.filter(failed).with_columns(_problem(checks))
+    good = typed.filter(~failed).with_columns(
         pl.col("client_id").fill_null(default_client),
         pl.lit(file, dtype=pl.String).alias(SOURCE_FILE),
     )
     schema = frame_schema()
     return Normalised(good.select([pl.col(n).cast(t) for n, t in schema.items()]),
-                      _counts(bad), _examples(bad))
+                      _counts(bad), _examples(bad), _all_rejects(bad))
 
 
 def _raw(name: str) -> str:
@@ -73,7 +81,10 @@ def _typed_values(frame: pl.DataFrame, texts: dict[str, pl.Expr], timezone: str 
     for f in FIELDS:
         if f.name == "timestamp":
             continue
-        if f.dtype == pl.String:
+        if f.name == "retry_after":  # seconds here; an HTTP date once times are known
+            seconds = texts[f.name].cast(pl.Float64, strict=False)
+            out.append(pl.when(seconds >= 0).then(seconds).alias(f.name))
+        elif f.dtype == pl.String:
             out.append(texts[f.name].alias(f.name))
         else:
             out.append(texts[f.name].cast(f.dtype, strict=False).alias(f.name))
@@ -92,9 +103,19 @@ def _timestamp(frame: pl.DataFrame, text: pl.Expr, timezone: str | None) -> pl.E
     return parse_timestamp(text, timezone)
 
 
-def _problem(texts: dict[str, pl.Expr], timezone: str | None) -> list[pl.Expr]:
-    """The first reason a row cannot be analysed (null when it can), and the offending text."""
-    checks = [
+def _second_pass(typed: pl.DataFrame, texts: dict[str, pl.Expr],
+                 timezone: str | None) -> pl.DataFrame:
+    """Access-log time forms, tried only when some timestamps did not parse as ISO or epoch."""
+    if typed.schema["timestamp"] != TIMESTAMP_DTYPE or not typed.select(
+            (pl.col("timestamp").is_null() & texts["timestamp"].is_not_null()).any()).item():
+        return typed
+    again = parse_timestamp(texts["timestamp"], timezone, access_log_forms=True)
+    return typed.with_columns(pl.coalesce(pl.col("timestamp"), again).alias("timestamp"))
+
+
+def _checks(texts: dict[str, pl.Expr], timezone: str | None) -> list[tuple]:
+    """(row cannot be analysed, why, the offending text), in the order they are reported."""
+    return [
         (pl.col("timestamp").is_null(), reject_reason(texts["timestamp"], timezone),
          texts["timestamp"]),
         (texts["operation"].is_null(), pl.lit("operation missing"), pl.lit("")),
@@ -103,13 +124,32 @@ def _problem(texts: dict[str, pl.Expr], timezone: str | None) -> list[pl.Expr]:
          pl.lit("http_status not an HTTP status code (100-599)"), texts["http_status"]),
         (texts["latency_ms"].is_not_null() & pl.col("latency_ms").is_null(),
          pl.lit("latency_ms not a number"), texts["latency_ms"]),
+        (texts["retry_after"].is_not_null() & pl.col("retry_after").is_null(),
+         pl.lit("retry_after not seconds or an HTTP date"), texts["retry_after"]),
     ]
+
+
+def _problem(checks: list[tuple]) -> list[pl.Expr]:
+    """The first reason a row cannot be analysed, and the offending text."""
     reason = pl.when(checks[0][0]).then(checks[0][1])
     culprit = pl.when(checks[0][0]).then(checks[0][2])
     for condition, why, value in checks[1:]:
         reason = reason.when(condition).then(why)
         culprit = culprit.when(condition).then(value)
     return [reason.alias(_REASON), culprit.alias(_CULPRIT)]
+
+
+def _retry_after(text: pl.Expr) -> pl.Expr:
+    """Retry-After is delay-seconds or an HTTP date; a date becomes seconds after the call."""
+    date = text.str.to_datetime("%a, %d %b %Y %H:%M:%S GMT", strict=False, time_unit="ms",
+                                time_zone="UTC")
+    after_call = (date - pl.col("timestamp")).dt.total_milliseconds() / 1000.0
+    return pl.coalesce(pl.col("retry_after"), after_call.clip(lower_bound=0.0))
+
+
+def _all_rejects(bad: pl.DataFrame) -> list[RejectExample]:
+    rows = bad.sort(SOURCE_LINE).select(SOURCE_LINE, _REASON, _CULPRIT).iter_rows()
+    return [RejectExample(line, reason, value or "") for line, reason, value in rows]
 
 
 def _counts(bad: pl.DataFrame) -> Counter:

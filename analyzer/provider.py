@@ -48,7 +48,8 @@ def outlook(frame: pl.DataFrame, offending: pl.DataFrame, findings: Iterable[Fin
         name, text = LADDER[step]
         result.append(ClientOutlook(
             client_id=client.client_id, calls_per_day=client.calls / days,
-            errors_per_day=client.errors / days, avoidable_calls=calls, avoidable_errors=errors,
+            errors_per_day=client.errors / days, avoidable_calls=calls,
+            avoidable_per_day=calls / days, avoidable_errors=errors,
             projected=observed < DAY, step=step, step_name=name, step_text=text,
             driven_by=tuple(sorted(by_step.get(step, ()))) if step else (),
         ))

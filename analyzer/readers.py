@@ -1,5 +1,7 @@
-"""Read one log file into a frame of raw values under canonical names, keeping the line number
-of every row and counting every line that is not a row.
+"""Read one log file into a frame of raw values (the file's own columns, or the names a
+format's reader gives the parts of a request), keeping the line number of every row and
+counting every line that is not a row. Mapping the values onto canonical fields is the next
+step's job (`derive`).
 
 Each text format has a fast path (Polars' own reader) and an exact path (line by line in
 Python). The fast path is taken only when it provably numbers lines right: no blank lines, one
@@ -16,42 +18,28 @@ import json
 import re
 import zlib
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 import polars as pl
+import zstandard
 
+from analyzer.accesslog import read_access_log
 from analyzer.errors import InputError
-from analyzer.mapping import resolve_columns
-from analyzer.model import RejectExample
-from analyzer.schema import REQUIRED, SOURCE_LINE
+from analyzer.har import read_har
+from analyzer.otel import read_otel
+from analyzer.rawfile import (  # noqa: F401 - MAX_* are read from here by normalise
+    MAX_EXAMPLES_PER_REASON,
+    MAX_VALUE_CHARS,
+    RawFile,
+    frame_of,
+    line_count,
+)
+from analyzer.schema import SOURCE_LINE
+from analyzer.soapdump import read_soap
 from analyzer.sources import Source
 
-MAX_EXAMPLES_PER_REASON = 3
-MAX_VALUE_CHARS = 200
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_START = re.compile(rb"[ \t\r]*\n")
-
-
-@dataclass
-class RawFile:
-    """A file's rows under canonical names, with what happened to the lines that are not rows."""
-
-    frame: pl.DataFrame
-    lines: int
-    columns: dict[str, str]
-    rejected: Counter = field(default_factory=Counter)
-    skipped: Counter = field(default_factory=Counter)
-    examples: list[RejectExample] = field(default_factory=list)
-
-    def reject(self, line: int, reason: str, value: str = "") -> None:
-        if self.rejected[reason] < MAX_EXAMPLES_PER_REASON:
-            self.examples.append(RejectExample(line, reason, clip(value)))
-        self.rejected[reason] += 1
-
-
-def clip(value: str) -> str:
-    return value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS] + "…"
 
 
 def read_bytes(source: Source) -> bytes:
@@ -60,47 +48,45 @@ def read_bytes(source: Source) -> bytes:
         data = source.path.read_bytes()
         if source.compression == "gzip":
             data = gzip.decompress(data)
+        elif source.compression == "zstd":
+            data = _unzstd(data)
     except OSError as exc:
         raise InputError(f"{source.display}: cannot read: {exc.strerror or exc}") from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise InputError(f"{source.display}: not a valid gzip file ({exc})") from None
+    except zstandard.ZstdError as exc:
+        raise InputError(f"{source.display}: not a valid zstd file ({exc})") from None
     return data
 
 
-def read(source: Source, aliases: Mapping[str, list[str]]) -> RawFile:
+def _unzstd(data: bytes) -> bytes:
+    # A stream reader, because `zstd` and log rotators write frames without a content size,
+    # and rotated logs can hold several frames back to back.
+    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
+    with reader:
+        return reader.read()
+
+
+# Given the columns a file has, the ones to read (a reader of a tabular format reads only
+# those, which keeps wide exports fast).
+Select = Callable[[list[str]], list[str]]
+
+
+def read(source: Source, select: Select) -> RawFile:
     data = read_bytes(source)
     if not data.strip():
         # An empty file has no columns to check; it is reported as having no rows.
-        lines = _line_count(data)
+        lines = line_count(data)
         empty = pl.DataFrame({SOURCE_LINE: pl.Series([], dtype=pl.Int64)})
-        return RawFile(empty, lines, {}, skipped=Counter({"blank line": lines} if lines else {}))
+        return RawFile(empty, lines, [], skipped=Counter({"blank line": lines} if lines else {}))
     reader = READERS[source.format]
-    return reader(source, data, aliases)
+    return reader(source, data, select)
 
 
-def _mapping(source: Source, found: list[str], aliases: Mapping[str, list[str]]) -> dict[str, str]:
-    columns = resolve_columns(found, aliases)
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        shown = ", ".join(found[:40]) + (" ..." if len(found) > 40 else "") if found else "none"
-        raise InputError(
-            f"{source.display}: missing required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} (columns found: {shown}); name yours under `fields:` in "
-            f"trafficlint.yaml, e.g. fields: {{{missing[0]}: [your_column]}}"
-        )
-    return columns
-
-
-def _frame(columns: dict[str, str], values: dict[str, list], lines: list[int]) -> pl.DataFrame:
-    data = {name: pl.Series(name, values[src], dtype=pl.String) for name, src in columns.items()}
-    data[SOURCE_LINE] = pl.Series(SOURCE_LINE, lines, dtype=pl.Int64)
-    return pl.DataFrame(data)
-
-
-def _fast_frame(frame: pl.DataFrame, columns: dict[str, str], first_line: int) -> pl.DataFrame:
-    renamed = frame.select([pl.col(src).alias(name) for name, src in columns.items()])
-    return renamed.with_columns(
-        pl.int_range(first_line, first_line + renamed.height, dtype=pl.Int64).alias(SOURCE_LINE)
+def _fast_frame(frame: pl.DataFrame, columns: list[str], first_line: int) -> pl.DataFrame:
+    picked = frame.select(columns)
+    return picked.with_columns(
+        pl.int_range(first_line, first_line + picked.height, dtype=pl.Int64).alias(SOURCE_LINE)
     )
 
 
@@ -108,18 +94,14 @@ def _has_blank_line(data: bytes) -> bool:
     return bool(_BLANK_START.match(data) or _BLANK_LINE.search(data))
 
 
-def _line_count(data: bytes) -> int:
-    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
-
-
 # --- NDJSON -------------------------------------------------------------------------------
 
-def read_ndjson(source: Source, data: bytes, aliases: Mapping[str, list[str]]) -> RawFile:
-    columns = _mapping(source, _json_keys(data), aliases)
-    lines = _line_count(data)
-    if not _has_blank_line(data):
+def read_ndjson(source: Source, data: bytes, select: Select) -> RawFile:
+    columns = select(_json_keys(data))
+    lines = line_count(data)
+    if columns and not _has_blank_line(data):
         try:
-            schema = {src: pl.String for src in columns.values()}
+            schema = {src: pl.String for src in columns}
             frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
         except (pl.exceptions.PolarsError, OSError, ValueError):
             frame = None
@@ -157,8 +139,8 @@ def _not_utf8(raw: bytes) -> bool:
     return False
 
 
-def _read_ndjson_exact(data: bytes, columns: dict[str, str], lines: int) -> RawFile:
-    values: dict[str, list] = {src: [] for src in columns.values()}
+def _read_ndjson_exact(data: bytes, columns: list[str], lines: int) -> RawFile:
+    values: dict[str, list] = {src: [] for src in columns}
     numbers: list[int] = []
     result = RawFile(pl.DataFrame(), lines, columns)
     for number, raw in enumerate(data.split(b"\n"), start=1):
@@ -174,7 +156,7 @@ def _read_ndjson_exact(data: bytes, columns: dict[str, str], lines: int) -> RawF
         numbers.append(number)
         for src, column in values.items():
             column.append(_json_text(record.get(src)))
-    result.frame = _frame(columns, values, numbers)
+    result.frame = frame_of(columns, values, numbers)
     return result
 
 
@@ -191,13 +173,13 @@ def _json_text(value: object) -> str | None:
 
 # --- CSV / TSV ----------------------------------------------------------------------------
 
-def read_delimited(source: Source, data: bytes, aliases: Mapping[str, list[str]]) -> RawFile:
+def read_delimited(source: Source, data: bytes, select: Select) -> RawFile:
     separator = "\t" if source.format == "tsv" else ","
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     header = _header(data, separator)
-    columns = _mapping(source, header, aliases)
-    lines = _line_count(data)
+    columns = select(header)
+    lines = line_count(data)
     if len(set(header)) == len(header) and not _has_blank_line(data):
         frame = _polars_csv(data, separator, columns)
         if frame is not None and frame.height == lines - 1:
@@ -211,20 +193,20 @@ def _header(data: bytes, separator: str) -> list[str]:
     return next(csv.reader([first], delimiter=separator), [])
 
 
-def _polars_csv(data: bytes, separator: str, columns: dict[str, str]) -> pl.DataFrame | None:
+def _polars_csv(data: bytes, separator: str, columns: list[str]) -> pl.DataFrame | None:
     try:
         return pl.read_csv(
             io.BytesIO(data), separator=separator, infer_schema=False,
-            columns=list(columns.values()), truncate_ragged_lines=False, raise_if_empty=False,
+            columns=columns, truncate_ragged_lines=False, raise_if_empty=False,
         )
     except (pl.exceptions.PolarsError, OSError, ValueError):
         return None
 
 
 def _read_delimited_exact(data: bytes, separator: str, header: list[str],
-                          columns: dict[str, str], lines: int) -> RawFile:
-    positions = {src: header.index(src) for src in columns.values()}
-    values: dict[str, list] = {src: [] for src in columns.values()}
+                          columns: list[str], lines: int) -> RawFile:
+    positions = {src: header.index(src) for src in columns}
+    values: dict[str, list] = {src: [] for src in columns}
     numbers: list[int] = []
     result = RawFile(pl.DataFrame(), lines, columns)
     text = data.decode("utf-8", "surrogateescape")
@@ -254,7 +236,7 @@ def _read_delimited_exact(data: bytes, separator: str, header: list[str],
             for src, column in values.items():
                 position = positions[src]
                 column.append(row[position] if position < len(row) else None)
-    result.frame = _frame(columns, values, numbers)
+    result.frame = frame_of(columns, values, numbers)
     return result
 
 
@@ -283,11 +265,11 @@ def _has_surrogate(text: str) -> bool:
 
 # --- Parquet ------------------------------------------------------------------------------
 
-def read_parquet(source: Source, data: bytes, aliases: Mapping[str, list[str]]) -> RawFile:
+def read_parquet(source: Source, data: bytes, select: Select) -> RawFile:
     try:
         found = list(pl.read_parquet_schema(io.BytesIO(data)))
-        columns = _mapping(source, found, aliases)
-        frame = pl.read_parquet(io.BytesIO(data), columns=list(columns.values()))
+        columns = select(found)
+        frame = pl.read_parquet(io.BytesIO(data), columns=columns)
     except InputError:
         raise
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
@@ -301,7 +283,11 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-READERS: dict[str, Callable[[Source, bytes, Mapping[str, list[str]]], RawFile]] = {
+READERS: dict[str, Callable[[Source, bytes, Select], RawFile]] = {
+    "access-log": read_access_log,
+    "har": read_har,
+    "otel": read_otel,
+    "soap": read_soap,
     "ndjson": read_ndjson,
     "csv": read_delimited,
     "tsv": read_delimited,

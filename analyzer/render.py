@@ -4,17 +4,22 @@ are untrusted: HTML autoescapes them, the terminal strips control characters fro
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
-from collections.abc import Callable
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import click
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from analyzer import view
 from analyzer.durations import format_duration
 from analyzer.model import Report
+from analyzer.severity import Severity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan", "ok": "green"}
@@ -31,12 +36,20 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(duration=format_duration, number=_number, percent=_percent,
-                       when=_when, safe_href=_safe_href)
+                       when=_when, safe_href=_safe_href, rate=_rate, clip=view.clip,
+                       rank=lambda label: int(Severity.parse(label)))
     return env
 
 
 def _number(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+def _rate(value: float) -> str:
+    """A rate a day: whole numbers once they are large, one decimal while they are small."""
+    if value >= 10 or value == 0:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
 
 
 def _percent(value: float) -> str:
@@ -57,9 +70,40 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+def render_rejects(report: Report) -> str:
+    """Every rejected line as NDJSON: file, line, reason and the offending text. ASCII-only
+    JSON, so no control character, escape sequence or bidi override of the log survives."""
+    return "".join(json.dumps(r.to_dict(), ensure_ascii=True) + "\n" for r in report.rejects)
+
+
 def render_html(report: Report) -> str:
+    return html_from_dict(report.to_dict())
+
+
+def html_from_dict(data: dict[str, Any]) -> str:
+    """The HTML report of a report's dict (as `Report.to_dict()` gives it)."""
     template = _environment().get_template("report.html.j2")
-    return template.render(**view.build(report.to_dict()))
+    return template.render(**view.build(data), assets=html_assets())
+
+
+@cache
+def html_assets() -> dict[str, Any]:
+    """The report's own style and script, and a Content-Security-Policy that allows exactly
+    them by hash: nothing else may run or load, whatever a log value smuggles into the page."""
+    style = _asset("report.css")
+    script = _asset("report.js")
+    csp = (f"default-src 'none'; style-src '{_sha256(style)}'; script-src '{_sha256(script)}'; "
+           "img-src 'none'; base-uri 'none'; form-action 'none'")
+    return {"style": Markup(style), "script": Markup(script), "csp": csp}
+
+
+def _asset(name: str) -> str:
+    return files("analyzer").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
 def terminal_safe(value: Any) -> str:
@@ -72,8 +116,7 @@ def render_text(report: Report, colour: bool = False) -> str:
     lines = [*_text_header(context), ""]
     for client in context["flagged_clients"]:
         lines.extend(_text_client(client, colour))
-    healthy = sorted(c["client_id"] for c in context["clients"]
-                     if not c["findings"] and not c["suppressed"])
+    healthy = sorted(c["client_id"] for c in context["clients"] if not c["findings"])
     if healthy:
         lines.append("no anti-patterns: " + ", ".join(terminal_safe(c) for c in healthy))
         lines.append("")
@@ -109,13 +152,13 @@ def _text_client(client: dict[str, Any], colour: bool) -> list[str]:
     lines = [
         f"{_style(terminal_safe(client['client_id']), bold=True, on=colour)}  "
         f"{_plural(client['calls'], 'call')}, {_plural(client['errors'], 'error')}  "
-        f"{_style(worst, _COLOURS[worst], on=colour)}: {client['ladder']}",
+        f"{_style(worst, _COLOURS[worst], on=colour)}: {client['step_text']}",
         f"  {per_day}: {_plural(round(client['calls_per_day']), 'call')}, "
         f"{_plural(round(client['errors_per_day']), 'error')}; avoidable: "
         f"{_plural(client['avoidable_calls'], 'call')} ({_percent(client['avoidable_share'])}), "
         f"{_plural(client['avoidable_errors'], 'error')}",
     ]
-    for f in [*client["findings"], *client["suppressed"]]:
+    for f in client["findings"]:
         lines += _text_finding(f, colour)
     return [*lines, ""]
 
@@ -204,10 +247,3 @@ def _text_footer(context: dict[str, Any], colour: bool) -> list[str]:
 
 def _style(text: str, fg: str | None = None, bold: bool = False, on: bool = False) -> str:
     return click.style(text, fg=fg, bold=bold) if on else text
-
-
-RENDERERS: dict[str, Callable[[Report], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "html": render_html,
-}

@@ -58,6 +58,25 @@ FIELDS: tuple[Field, ...] = (
           ("latency", "duration_ms", "elapsed_ms", "response_time_ms")),
     Field("request_id", pl.String, False,
           "An id of the request, when the log has one.", ("requestid", "correlation_id", "trace_id")),
+    # HTTP fields, which REST APIs are linted by (the rules API-001.. key on route and path).
+    Field("method", pl.String, False,
+          "The HTTP method of the request (`GET`, `POST`).",
+          ("http_method", "request_method", "verb")),
+    Field("route", pl.String, False,
+          "The route template the request path matched (`/orders/{order_id}`), from a mapping "
+          "profile's routes, ids in the path replaced by `{id}` when no route matches, or the "
+          "log's own route column (OpenTelemetry `http.route`).",
+          ("http_route", "route_template", "endpoint")),
+    Field("path", pl.String, False,
+          "The request path without the query string (`/orders/1042`): the resource asked for.",
+          ("url_path", "request_path", "uri_path")),
+    Field("idempotency_key", pl.String, False,
+          "The request's `Idempotency-Key` header, when the client sends one.",
+          ("idempotencykey", "x_idempotency_key")),
+    Field("retry_after", pl.Float64, False,
+          "The response's `Retry-After`: seconds the server asked the client to wait (an "
+          "HTTP date is turned into seconds after the call).",
+          ("retry_after_s", "retry_after_seconds")),
     Field("order_status", pl.String, False,
           "The order's status as an orderStatus (or Hub `GET /orders/{id}`) response reported it: "
           "`Pending Approval`, `Pending Fulfilment`, `Partially Fulfilled`, `Pending Billing`, "

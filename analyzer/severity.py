@@ -38,11 +38,10 @@ DAY = 86400.0
 # client's traffic resembles.
 LADDER: tuple[tuple[str, str], ...] = (
     ("none", "nothing the provider's monitoring would single out"),
-    ("query", "a query raised with your technical team"),
-    ("contact", "the provider's technical team contacting your developers to ask that the "
-                "errors stop and the software be changed"),
-    ("restriction", "temporary restrictions on API access (a short-term blacklist)"),
-    ("withdrawal", "withdrawal of access to the API"),
+    ("query", "a query to your technical team"),
+    ("contact", "a call from the provider's technical team"),
+    ("restriction", "a short-term blacklist"),
+    ("withdrawal", "loss of API access"),
 )
 
 

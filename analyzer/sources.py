@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import glob
 import gzip
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import zstandard
+
 from analyzer.errors import InputError
 
-FORMATS = ("csv", "tsv", "ndjson", "parquet")
+FORMATS = ("csv", "tsv", "ndjson", "parquet", "access-log", "har", "otel", "soap")
 EXTENSIONS = {
-    ".csv": "csv", ".tsv": "tsv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "ndjson",
-    ".parquet": "parquet", ".pq": "parquet",
+    ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet", ".har": "har",
 }
-SNIFFED_EXTENSIONS = (".log", ".txt", "")  # read a little to tell the format
-COMPRESSIONS = {".gz": "gzip"}
+# JSON files are sniffed: a HAR capture, OpenTelemetry spans or NDJSON records.
+JSON_EXTENSIONS = (".ndjson", ".jsonl", ".json")
+SNIFFED_EXTENSIONS = (".log", ".txt", ".xml", "")  # read a little to tell the format
+COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
 _GLOB_CHARS = set("*?[")
+_ROTATED = re.compile(r"^\.\d+$")  # access.log.1
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,8 @@ def expand(paths: list[str], forced_format: str | None = None) -> tuple[list[Sou
                 found.setdefault(path.resolve(), source)
     if not found:
         raise InputError(f"no log files found in: {', '.join(paths)} (looked for "
-                         f"{', '.join(sorted(EXTENSIONS))}, optionally .gz)")
+                         f"{', '.join(sorted([*EXTENSIONS, *JSON_EXTENSIONS]))} and logs "
+                         f"whose content tells their format, optionally .gz or .zst)")
     return sorted(found.values(), key=lambda s: s.display), sorted(set(ignored))
 
 
@@ -71,13 +78,15 @@ def _display(path: Path) -> str:
 
 def _classify(path: Path, explicit: bool, forced: str | None) -> Source | None:
     """The file's format and compression, or None for a non-log file found in a directory."""
-    suffixes = [s.lower() for s in path.suffixes]
+    suffixes = [s.lower() for s in path.suffixes if not _ROTATED.match(s)]
     compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
     inner = suffixes[-2] if compression and len(suffixes) > 1 else (
         "" if compression else (suffixes[-1] if suffixes else ""))
+    if compression is None and (explicit or inner in SNIFFED_EXTENSIONS):
+        compression = _magic(path)
     fmt = forced or EXTENSIONS.get(inner)
-    if fmt is None and (explicit or inner in SNIFFED_EXTENSIONS[:2]):
-        fmt = sniff(path, compression)
+    if fmt is None and (explicit or inner in SNIFFED_EXTENSIONS or inner in JSON_EXTENSIONS):
+        fmt = sniff(path, compression) or ("ndjson" if inner in JSON_EXTENSIONS else None)
     if fmt is None:
         if explicit:
             raise InputError(f"{_display(path)}: cannot tell the log format; name it with "
@@ -86,14 +95,28 @@ def _classify(path: Path, explicit: bool, forced: str | None) -> Source | None:
     return Source(path, _display(path), fmt, compression)
 
 
+# Access-log lines: (vhost) CLF / Combined / Traefik, Python http.server, AWS ALB, Envoy.
+_ACCESS_LINE = re.compile(
+    rb"^(?:\S+ ){2,3}\S+ \[[^\]]+\] \"|"
+    rb"^(?:https?|h2|grpcs|wss?) \d{4}-\d\d-\d\dT\S+ \S+ \S+ \S+|"
+    rb"^\[\d{4}-\d\d-\d\dT[^\]]+\] \"", re.MULTILINE)
+_SOAP_MARKERS = (b"schemas.xmlsoap.org/soap/envelope", b"www.w3.org/2003/05/soap-envelope",
+                 b"HTTP Post to ")
+
+
 def sniff(path: Path, compression: str | None) -> str | None:
-    """Guess a format from the first bytes: Parquet magic, a JSON object, or a delimited header."""
+    """Guess a format from the first bytes: Parquet magic, JSON (a HAR capture, OpenTelemetry
+    spans, NDJSON records), SOAP envelopes, access-log lines, or a delimited header."""
     head = _head(path, compression)
     if head.startswith(b"PAR1"):
         return "parquet"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"{"):
-        return "ndjson"
+    if text.startswith(b"{") or re.match(rb"^\[\s*[{\[\]]", text):
+        return _json_kind(text)
+    if any(marker in head for marker in _SOAP_MARKERS):
+        return "soap"
+    if _ACCESS_LINE.search(text[:4096]):
+        return "access-log"
     first_line = text.split(b"\n", 1)[0]
     if b"\t" in first_line:
         return "tsv"
@@ -102,12 +125,32 @@ def sniff(path: Path, compression: str | None) -> str | None:
     return None
 
 
-def _head(path: Path, compression: str | None, size: int = 4096) -> bytes:
+def _json_kind(text: bytes) -> str:
+    if b'"resourceSpans"' in text or (b'"span_id"' in text and b'"start_time"' in text):
+        return "otel"
+    if re.match(rb'^\{\s*"log"\s*:', text) or b'"entries"' in text[:2048]:
+        return "har"
+    return "ndjson"
+
+
+def _magic(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4)
+    except OSError:
+        return None
+    return next((kind for magic, kind in _MAGIC.items() if start.startswith(magic)), None)
+
+
+def _head(path: Path, compression: str | None, size: int = 16384) -> bytes:
     try:
         if compression == "gzip":
             with gzip.open(path, "rb") as handle:
                 return handle.read(size)
+        if compression == "zstd":
+            with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as handle:
+                return handle.read(size)
         with path.open("rb") as handle:
             return handle.read(size)
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
         raise InputError(f"{_display(path)}: cannot read: {exc}") from None

@@ -14,10 +14,18 @@ from analyzer.schema import TIMESTAMP_DTYPE
 
 _WITH_OFFSET = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z")
 _NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M")
+# The access-log forms, tried only where ISO-8601 and epoch failed: Apache and nginx
+# `10/Oct/2026:13:55:36 -0700`, Python http.server's `10/Oct/2026 13:55:36` (no offset).
+ACCESS_LOG_WITH_OFFSET = ("%d/%b/%Y:%H:%M:%S%.f%z",)
+ACCESS_LOG_NAIVE = ("%d/%b/%Y %H:%M:%S", "%d/%b/%Y:%H:%M:%S")
 _EPOCH = r"^\d{9,14}(\.\d+)?$"
 # Epoch values below this are seconds, above are milliseconds (the boundary is 1973 in ms and
 # year 5138 in seconds, so no plausible log is ambiguous).
 _MS_THRESHOLD = 100_000_000_000
+# OpenTelemetry's *UnixNano (and microseconds), in the second pass: 16 digits are
+# microseconds, 19 nanoseconds.
+_FINE_EPOCH = r"^\d{15,19}$"
+_NS_THRESHOLD = 100_000_000_000_000_000
 EARLIEST = "2000-01-01T00:00:00Z"
 LATEST = "2100-01-01T00:00:00Z"
 
@@ -39,22 +47,40 @@ def _first_parse(text: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
     )
 
 
-def _naive_parse(text: pl.Expr) -> pl.Expr:
-    return pl.coalesce([text.str.to_datetime(fmt, strict=False, time_unit="ms") for fmt in _NAIVE])
+def _naive_parse(text: pl.Expr, formats: tuple[str, ...] = _NAIVE) -> pl.Expr:
+    return pl.coalesce([text.str.to_datetime(fmt, strict=False, time_unit="ms")
+                        for fmt in formats])
 
 
 def _epoch(text: pl.Expr) -> pl.Expr:
     number = pl.when(text.str.contains(_EPOCH)).then(text.cast(pl.Float64, strict=False))
     millis = pl.when(number < _MS_THRESHOLD).then(number * 1000).otherwise(number)
-    return millis.round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
+    return _utc_ms(millis)
 
 
-def parse_timestamp(raw: pl.Expr, naive_timezone: str | None = None) -> pl.Expr:
-    """An expression turning a String column into Datetime(ms, UTC); null where it cannot."""
+def _fine_epoch(text: pl.Expr) -> pl.Expr:
+    # A float holds nanoseconds of this century to a fraction of a microsecond: enough for ms.
+    number = pl.when(text.str.contains(_FINE_EPOCH)).then(text.cast(pl.Float64, strict=False))
+    return _utc_ms(pl.when(number < _NS_THRESHOLD).then(number / 1000).otherwise(number / 1e6))
+
+
+def _utc_ms(millis: pl.Expr) -> pl.Expr:
+    whole = millis.round(0).cast(pl.Int64, strict=False)
+    return whole.cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
+
+
+def parse_timestamp(raw: pl.Expr, naive_timezone: str | None = None,
+                    access_log_forms: bool = False) -> pl.Expr:
+    """An expression turning a String column into Datetime(ms, UTC); null where it cannot.
+    `access_log_forms` tries the access-log forms and micro- and nanosecond epochs instead (a
+    second pass, so that ISO and epoch logs do not pay for them)."""
     text = _tidy(raw)
-    candidates = [_first_parse(text, _WITH_OFFSET), _epoch(text)]
+    with_offset, naive = (ACCESS_LOG_WITH_OFFSET, ACCESS_LOG_NAIVE) if access_log_forms else (
+        _WITH_OFFSET, _NAIVE)
+    candidates = [_first_parse(text, with_offset),
+                  _fine_epoch(text) if access_log_forms else _epoch(text)]
     if naive_timezone:
-        local = _naive_parse(text).dt.replace_time_zone(
+        local = _naive_parse(text, naive).dt.replace_time_zone(
             naive_timezone, ambiguous="earliest", non_existent="null"
         )
         candidates.append(local.dt.convert_time_zone("UTC"))
@@ -66,13 +92,15 @@ def parse_timestamp(raw: pl.Expr, naive_timezone: str | None = None) -> pl.Expr:
 def reject_reason(raw: pl.Expr, naive_timezone: str | None = None) -> pl.Expr:
     """Why a timestamp that did not parse was refused (only meaningful where parsing failed)."""
     text = _tidy(raw)
-    naive = _naive_parse(text).is_not_null() & _first_parse(text, _WITH_OFFSET).is_null()
+    offsets, naives = (*_WITH_OFFSET, *ACCESS_LOG_WITH_OFFSET), (*_NAIVE, *ACCESS_LOG_NAIVE)
+    naive = _naive_parse(text, naives).is_not_null() & _first_parse(text, offsets).is_null()
     naive_reason = (
         f"timestamp does not exist in {naive_timezone} (clocks went forward)"
         if naive_timezone
         else "timestamp has no UTC offset (name the zone with --timezone)"
     )
-    parsed_anyhow = pl.coalesce([_first_parse(text, _WITH_OFFSET), _epoch(text)]).is_not_null()
+    parsed_anyhow = pl.coalesce([_first_parse(text, offsets), _epoch(text),
+                                 _fine_epoch(text)]).is_not_null()
     return (
         pl.when(raw.is_null() | (raw.str.strip_chars() == ""))
         .then(pl.lit("timestamp missing"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from analyzer import check as check_module
 from analyzer.check import check
 from analyzer.cli import main
 from analyzer.config import Config
@@ -17,6 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 CASES = REPO / "tests" / "cases"
 GOLDEN = REPO / "tests" / "golden"
 FIXED_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+FIXTURE = Path("tests/fixtures/mixed.csv")
+PINNED_VERSIONS = (("trafficlint", "0.1.0"), ("polars", "2.x"), ("python", "3.x"))
 
 
 def fixed_clock() -> datetime:
@@ -39,6 +43,14 @@ def golden(name: str, text: str) -> None:
 
 
 @pytest.fixture
+def report(monkeypatch):
+    """The golden reports' run: the mixed fixture, relative paths, pinned clock and versions."""
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(check_module, "versions", lambda: PINNED_VERSIONS)
+    return run_check([FIXTURE])
+
+
+@pytest.fixture
 def cli(monkeypatch, tmp_path):
     """Run `trafficlint ...` in an empty working directory; returns (exit code, stdout, stderr)."""
     monkeypatch.chdir(tmp_path)
@@ -50,3 +62,35 @@ def cli(monkeypatch, tmp_path):
         return result.exit_code, result.stdout, result.stderr
 
     return invoke
+
+
+# Log values an attacker controls, one per way of breaking out of an output format.
+HOSTILE = {
+    "script": "<script>alert(1)</script>",
+    "img": '"><img src=x onerror=alert(1)>',
+    "ansi": "\x1b[31mred\x1b]0;title\x07",
+    "bidi": "abc\u202edcba",
+    "pipe": " | cell | ",
+    "tick": "``x`",
+    "newline": "one\ntwo\r\nthree",
+    "workflow": "%0A::error file=x::pwned,:%",
+    "markdown": "[link](javascript:alert(1)) @octocat *bold* <b>",
+    "xml": "]]><x a='1'/>&amp;\x00",
+}
+HOSTILE_CLIENT = "".join(HOSTILE[k] for k in ("script", "ansi", "pipe", "newline", "workflow",
+                                              "markdown"))
+HOSTILE_PART = "".join(HOSTILE[k] for k in ("img", "bidi", "tick", "xml"))
+
+
+@pytest.fixture
+def hostile_report(tmp_path):
+    """A poller whose client id and part number carry every hostile value, in a file whose name
+    carries the characters workflow commands and URIs treat specially."""
+    log = tmp_path / "hostile, 100%: x.ndjson"
+    rows = [{"timestamp": f"2026-11-16T09:{i:02d}:00Z", "operation": "checkInventory",
+             "client_id": HOSTILE_CLIENT, "part_number": HOSTILE_PART} for i in range(6)]
+    rows.append({"timestamp": "2026-11-16T09:00:00" + HOSTILE["script"], "operation": "x"})
+    log.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    report = run_check([log])
+    assert report.findings, "the hostile log must produce a finding to be a real test"
+    return report

@@ -9,6 +9,7 @@ import sys
 from conftest import CASES, REPO
 
 FAIL_001 = str(CASES / "NUV-001" / "fail.csv")
+KNOWN = ", ".join(sorted(p.stem for p in (REPO / "rules").glob("*.yaml")))
 PASS_001 = str(CASES / "NUV-001" / "pass.csv")
 KNOWN = ", ".join(sorted(path.stem for path in (REPO / "rules").glob("*.yaml")))
 
@@ -128,9 +129,9 @@ def test_rules_lists_the_pack(cli):
     code, out, err = cli("rules")
     assert (code, err) == (0, "")
     assert out.splitlines()[0].split() == ["ID", "NAME", "SEVERITY", "TITLE"]
-    assert out.splitlines()[1].startswith("NUV-001  inventory-polling")
+    assert "\nNUV-001  inventory-polling " in out and "\nAPI-001  resource-polling " in out
     rows = json.loads(cli("rules", "--format", "json")[1])
-    assert [r["id"] for r in rows][:3] == ["NUV-001", "NUV-002", "NUV-003"]
+    assert [r["id"] for r in rows] == KNOWN.split(", ")
 
 
 def test_explain_by_id_or_name_with_config_thresholds(cli, tmp_path):
@@ -155,3 +156,102 @@ def test_module_entry_point_and_version():
                           text=True, cwd=REPO, check=False)
     assert (done.returncode, done.stdout) == (0, "trafficlint, version 0.1.0\n")
 
+
+
+ZEEP = str(REPO / "tests" / "fixtures" / "formats" / "zeep" / "zeep-debug.log")
+
+
+def test_inspect_is_a_dry_run_of_the_mapping(cli):
+    code, out, err = cli("inspect", ZEEP, "--timezone", "Europe/Berlin")
+    assert (code, err) == (0, "")
+    assert "  format   soap\n" in out
+    assert "  profile  order-api-soap (detected: 100% of the first 13 records" in out
+    assert "  lines    91: 13 rows, 0 rejected, 78 skipped\n" in out
+    assert "  time     2026-11-16 09:00:00 to 2026-11-16 09:21:00 UTC, 4 clients\n" in out
+    assert "    purchase_order_id  soap purchaseOrderID  (2 of 13 rows)\n" in out
+    data = json.loads(cli("inspect", ZEEP, "--timezone", "Europe/Berlin", "--format", "json")[1])
+    (file,) = data["files"]
+    assert file["fields"]["client_id"] == {"from": "soap Username", "rows": 13}
+
+
+def test_inspect_shows_rejects_with_examples_and_exits_2_when_nothing_is_readable(cli):
+    code, out, err = cli("inspect", ZEEP)  # naive times without --timezone
+    assert (code, err) == (2, "trafficlint: error: no rows to analyse\n")
+    assert "timestamp has no UTC offset (name the zone with --timezone): 13" in out
+    assert "    line 2: timestamp has no UTC offset" in out
+    assert cli("inspect", "nope.log")[:2] == (2, "")
+
+
+def test_rejects_file_and_forced_profile(cli, tmp_path):
+    (tmp_path / "a.csv").write_text("timestamp,operation\nsoon,x\n2026-11-16T09:00:00Z,y\n")
+    code, out, err = cli("check", "a.csv", "--rejects", "out/rejects.ndjson",
+                         "--profile", "canonical")
+    assert (code, err) == (0, "")
+    assert json.loads((tmp_path / "out" / "rejects.ndjson").read_text()) == {
+        "file": "a.csv", "line": 2, "reason": "timestamp not ISO-8601 with offset or epoch "
+        "seconds/milliseconds", "value": "soon"}
+
+
+def test_unknown_profile_exits_2(cli):
+    code, out, err = cli("check", FAIL_001, "--profile", "nginx-magic")
+    assert (code, out) == (2, "")
+    assert err.startswith("trafficlint: error: --profile: unknown profile 'nginx-magic' "
+                          "(expected one of: canonical, order-api-soap, hub-rest, generic-rest")
+
+
+def test_profile_in_the_config_file(cli, tmp_path):
+    (tmp_path / "trafficlint.yaml").write_text("profile: mine.yaml\n")
+    code, _, err = cli("check", FAIL_001)
+    assert code == 2 and "trafficlint.yaml: profile: unknown profile 'mine.yaml'" in err
+    (tmp_path / "mine.yaml").write_text("name: mine\ntitle: t\nsummary: s\n")
+    assert cli("check", FAIL_001)[0] == 1
+
+
+def test_profiles_lists_them_in_detection_order(cli):
+    code, out, err = cli("profiles")
+    assert (code, err) == (0, "")
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "canonical", "order-api-soap", "hub-rest", "generic-rest"]
+
+
+def test_every_output_flag_writes_its_format(cli, tmp_path):
+    flags = {"--json": "r.json", "--html": "r.html", "--md": "r.md", "--sarif": "r.sarif",
+             "--junit": "r.xml"}
+    args = [part for flag, name in flags.items() for part in (flag, f"out/{name}")]
+    code, out, err = cli("check", FAIL_001, *args)
+    assert (code, err) == (1, "")
+    assert "findings: 1 critical, 1 warning, 0 info (fail on warning: FAIL)" in out
+    written = {p.name: p.read_text() for p in (tmp_path / "out").iterdir()}
+    assert sorted(written) == sorted(flags.values())  # and no temporary files
+    assert json.loads(written["r.json"])["summary"]["findings"] == 2
+    assert written["r.html"].startswith("<!DOCTYPE html>")
+    assert written["r.md"].startswith("## trafficlint: FAIL\n")
+    assert json.loads(written["r.sarif"])["version"] == "2.1.0"
+    assert written["r.xml"].startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
+
+
+def test_github_actions_gets_annotations_by_default(cli, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, err = cli("check", FAIL_001)
+    assert (code, err) == (1, "")
+    first, *_ = out.splitlines()
+    assert first.startswith("::error file=")
+    assert f"{FAIL_001},line=" in first
+    assert out.endswith("how to fix: trafficlint explain NUV-001\n")
+    code, out, _ = cli("check", FAIL_001, "--format", "text")
+    assert code == 1 and not out.startswith("::")
+
+
+def test_format_github_and_sarif_on_stdout(cli):
+    code, out, _ = cli("check", FAIL_001, "--format", "github")
+    assert code == 1 and out.startswith("::error file=") and "\n::warning file=" in out
+    code, out, _ = cli("check", FAIL_001, "--format", "sarif")
+    assert code == 1 and len(json.loads(out)["runs"][0]["results"]) == 2
+
+
+def test_one_file_for_two_outputs_exits_2_before_reading(cli, tmp_path):
+    code, out, err = cli("check", "missing.csv", "--json", "r.out", "--sarif", "./r.out")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: r.out: given for both --json and --sarif; name a file "
+                   "for each output\n")
+    assert not (tmp_path / "r.out").exists()

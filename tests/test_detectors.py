@@ -123,6 +123,27 @@ def test_sequence_min_count():
     assert lines(sequence(rows, min_count=2)) == []
 
 
+def test_sequence_within_field_uses_the_wait_the_first_call_asked_for():
+    # A 429 asking for 5 min at 0, calls at 2 and 4 min (early), 6 min (after the wait); a
+    # second 429 at 6 asking for 1 min, a call at 8 (after it).
+    rows = [("a", 0, True), ("a", 2, False), ("a", 4, False), ("a", 6, True), ("a", 8, False)]
+    waits = [300.0, None, None, 60.0, None]
+    data = frame(rows).with_columns(retry_after=pl.Series(waits, dtype=pl.Float64))
+    opt = {"first": pl.col("ok"), "then": pl.lit(True), "within": None, "min_count": 1,
+           "within_field": "retry_after"}
+    out = KINDS["sequence"].run(data, ["client_id"], opt).collect()
+    assert sorted(out[SOURCE_LINE].to_list()) == [2, 3]
+    assert (out["count"][0], out["min_delay"][0], out["median_asked"][0]) == (2, 120, 300)
+
+
+def test_sequence_within_field_a_call_exactly_at_the_wait_is_fine():
+    rows = [("a", 0, True), ("a", 5, False)]
+    data = frame(rows).with_columns(retry_after=pl.Series([300.0, None]))
+    opt = {"first": pl.col("ok"), "then": pl.lit(True), "within": None, "min_count": 1,
+           "within_field": "retry_after"}
+    assert lines(KINDS["sequence"].run(data, ["client_id"], opt)) == []
+
+
 def test_sustained_counts_consecutive_clock_hours():
     times = [T0 + timedelta(hours=h, minutes=m) for h, m in ((0, 5), (0, 50), (1, 10), (2, 59),
                                                               (5, 0))]

@@ -92,7 +92,7 @@ def test_suppressions_are_shown_in_html(cli, tmp_path):
     code, _, _ = cli("check", FAIL_001, "--select", "NUV-001", "--html", "r.html")
     html = (tmp_path / "r.html").read_text()
     assert code == 1  # the expired one no longer covers poller-hour
-    assert '<span class="badge muted">suppressed</span>' in html
+    assert '<span class="badge status">suppressed</span>' in html
     assert ("Suppressed until 2027-01-31 by platform-team: the vendor&#39;s health check, "
             "replaced in release 4.2 (OPS-1234)") in html
     assert "1 active, 1 expired, 0 unused" in html
@@ -325,5 +325,5 @@ def test_the_escalation_config_moves_the_ladder(cli, tmp_path):
     assert steps == {"poller-all-day": "contact", "poller-hour": "query"}
     config(tmp_path, "escalation: {restriction_after: 3h, withdrawal_after: 4h}\n")
     code, out, _ = cli("check", FAIL_001)
-    assert ("poller-all-day  18 calls, 0 errors  critical: step 4 of 4, withdrawal: withdrawal "
-            "of access to the API\n") in out
+    assert ("poller-all-day  18 calls, 0 errors  critical: step 4 of 4: loss of API "
+            "access\n") in out

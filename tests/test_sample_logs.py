@@ -60,8 +60,10 @@ def test_each_persona_is_flagged_by_its_rules(report):
     }
 
 
-def test_every_rule_has_an_offender_in_the_sample_week(report):
-    rules = {rule["id"] for rule in report["rules"]}
+def test_every_order_api_rule_has_an_offender_in_the_sample_week(report):
+    # The sample week is Order API and Hub traffic; the generic REST pack (API-*) has its own
+    # fixtures of access logs.
+    rules = {rule["id"] for rule in report["rules"] if rule["id"].startswith("NUV-")}
     assert rules == {finding["rule"] for finding in report["findings"]}
 
 
