@@ -76,8 +76,9 @@ FINAL = "Billed"
 MODIFIABLE = ("Pending Approval", "Pending Fulfilment")
 HUB_LIFECYCLE = ((2, "PROCESSING"), (6, "ACCEPTED"), (12, "SHIPPED"))
 HUB_FINAL = "COMPLETE"
+# Operation names as the hub-rest mapping profile gives them.
 HUB_TOKEN, HUB_ORDER, HUB_STATUS, HUB_RESUBMIT = (
-    "POST /oauth/create_token", "POST /orders", "GET /orders/{id}", "POST /orders/{id}/resubmit")
+    "create_token", "POST /orders", "GET /orders/{order_id}", "POST /orders/{order_id}/resubmit")
 
 
 @dataclass
