@@ -9,7 +9,8 @@ from typing import Any
 
 from analyzer import charts
 from analyzer.durations import format_duration
-from analyzer.severity import DAY, LADDER as STEPS, Severity
+from analyzer.severity import DAY, Severity
+from analyzer.severity import LADDER as STEPS
 
 _RANK = {level.label: int(level) for level in Severity}
 # The rungs of the provider's escalation ladder, as the report draws them (severity.py has the

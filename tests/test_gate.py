@@ -8,7 +8,6 @@ import json
 
 import jsonschema
 import pytest
-
 from conftest import CASES, REPO
 
 FAIL_001 = str(CASES / "NUV-001" / "fail.csv")
