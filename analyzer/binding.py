@@ -10,11 +10,19 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import INTEGER, NUMBER, ConditionError, compile_condition
+from analyzer.conditions import (
+    DURATION,
+    INTEGER,
+    NUMBER,
+    RATIO,
+    ConditionError,
+    coerce_scalar,
+    compile_condition,
+)
 from analyzer.detectors import COMMON_METRICS, KINDS, Kind
-from analyzer.durations import parse_duration
+from analyzer.durations import format_duration, parse_duration
 from analyzer.errors import RuleError
-from analyzer.rules import FIELD_KINDS, DETECTOR_KEYS, NAME_PATTERN, BoundRule, Detector, Rule
+from analyzer.rules import DETECTOR_KEYS, FIELD_KINDS, NAME_PATTERN, BoundRule, Detector, Rule
 from analyzer.severity import Severity
 
 
@@ -82,15 +90,48 @@ def _bind_detector(rule: Rule, spec: Mapping[str, Any], values: Mapping[str, Any
     if rule_where is not None:
         where = rule_where if where is None else rule_where & where
     options = _options(kind, spec, resolve, fail)
+    if len(problems) == before:
+        for option, message in kind.check(options):
+            fail(option, message)
     metrics = {**kind.metrics, **COMMON_METRICS}
-    critical_if = _condition(spec, "critical_if", {m: k for m, (k, _) in metrics.items()},
-                             resolve, fail)
+    metric_kinds = {m: k for m, (k, _) in metrics.items()}
+    critical_if = _condition(spec, "critical_if", metric_kinds, resolve, fail)
+    only_if = _condition(spec, "only_if", metric_kinds, resolve, fail)
     _check_message(spec.get("message"), keys, metrics, values, fail)
     if len(problems) > before:
         return None
     value_metric, limit_text = kind.measure(options)
+    if "measure" in spec:
+        if spec["measure"] not in kind.limits:
+            fail("measure", f"expected one of: {', '.join(kind.limits) or 'none'} "
+                            f"(got {spec['measure']!r})")
+            return None
+        value_metric, limit_text = spec["measure"], kind.limits[spec["measure"]](options)
+    elif only_if is not None:
+        value_metric, limit_text = _gate_measure(spec["only_if"], metric_kinds, resolve,
+                                                 (value_metric, limit_text))
     return Detector(name, spec["kind"], keys, where, options, critical_if, spec["message"],
-                    value_metric, limit_text)
+                    value_metric, limit_text, only_if)
+
+
+_LIMIT_WORDS = {"gte": "less than", "gt": "at most"}
+
+
+def _gate_measure(spec: Any, metric_kinds: Mapping[str, str], resolve,
+                  default: tuple[str, str]) -> tuple[str, str]:
+    """When `only_if` is one threshold on one metric, that metric is what the finding
+    measures, and the threshold (read as what is allowed) its limit."""
+    if not isinstance(spec, Mapping) or len(spec) != 1:
+        return default
+    (metric, ops), = spec.items()
+    if metric not in metric_kinds or not isinstance(ops, Mapping) or len(ops) != 1:
+        return default
+    (op, raw), = ops.items()
+    if op not in _LIMIT_WORDS:
+        return default
+    value = coerce_scalar(resolve(raw), metric_kinds[metric])
+    shown = format_duration(value) if metric_kinds[metric] == DURATION else f"{value:g}"
+    return metric, f"{_LIMIT_WORDS[op]} {shown}"
 
 
 def _resolver(values: Mapping[str, Any]):
@@ -145,7 +186,7 @@ def _options(kind: Kind, spec: Mapping[str, Any], resolve, fail) -> dict[str, An
         if option.type == "condition":
             options[name] = _compile(spec[name], FIELD_KINDS, resolve, name, fail)
             continue
-        if option.type == "field":
+        if option.type == "numeric_field":
             options[name] = _numeric_field(resolve(spec[name]), name, fail)
             continue
         try:
@@ -166,6 +207,17 @@ def _numeric_field(value: Any, key: str, fail) -> str | None:
 def _option_value(kind: str, value: Any) -> Any:
     if kind == "duration":
         return parse_duration(value)
+    if kind == "ratio":
+        return coerce_scalar(value, RATIO)
+    if kind == "flag":
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if kind == "field":
+        if value not in FIELD_KINDS:
+            raise ValueError(f"unknown field {value!r} (expected one of: "
+                             f"{', '.join(FIELD_KINDS)})")
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
     return value

@@ -11,15 +11,19 @@ from pathlib import Path
 import polars as pl
 
 from analyzer import __version__
+from analyzer.baseline import read_baseline
 from analyzer.config import Config
-from analyzer.engine import run
+from analyzer.derived import add_derived
+from analyzer.engine import observed_seconds, run
+from analyzer.gate import Baseline, decide
 from analyzer.loading import LoadOptions, load
-from analyzer.model import Report, RuleInfo
+from analyzer.maintenance import occurrences
+from analyzer.model import Inputs, MaintenanceWindow, Report, RuleInfo
 from analyzer.profiles import find_profile
 from analyzer.progress import SILENT, Progress
+from analyzer.provider import outlook
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import BoundRule
-from analyzer.severity import fail_threshold
 from analyzer.traffic import profile
 
 Clock = Callable[[], datetime]
@@ -41,22 +45,31 @@ def rule_directories(config: Config) -> list[Path]:
 def check(paths: list[str], config: Config, input_format: str | None = None,
           clock: Clock = system_clock, progress: Progress = SILENT) -> Report:
     rules = bind_for_run(load_rules(rule_directories(config)), config)
+    # A bad baseline is reported before the logs are read, not after.
+    baseline = (Baseline(str(config.baseline), read_baseline(config.baseline))
+                if config.baseline is not None else None)
     loaded = load(paths, load_options(config, input_format), progress)
-    findings = run(loaded.frame, rules, config.max_evidence, progress)
-    threshold = fail_threshold(config.fail_on)
-    failed = threshold is not None and any(f.severity >= threshold for f in findings)
+    frame = add_derived(loaded.frame, config)
+    detected = run(frame, rules, config.max_evidence, progress)
+    now = clock()
+    gated = decide(detected.findings, config, now, {b.rule.id for b in rules}, baseline)
+    observed = observed_seconds(frame)
     return Report(
         versions=versions(),
-        generated_at=clock(),
+        generated_at=now,
         fail_on=config.fail_on,
         inputs=loaded.inputs,
         rules=tuple(rule_info(bound) for bound in rules),
-        findings=tuple(findings),
-        failed=failed,
-        settings=(("config", config.source), ("timezone", config.timezone),
-                  ("max_evidence", config.max_evidence)),
-        traffic=profile(loaded.frame, rules),
+        findings=tuple(gated.findings),
+        failed=gated.failed,
+        settings=_settings(config),
+        traffic=profile(frame, rules, _windows(config, loaded.inputs)),
         rejects=loaded.rejects,
+        outlook=outlook(frame, detected.offending, gated.findings, loaded.inputs.clients,
+                        observed, config.escalation),
+        suppressions=gated.suppressions,
+        baseline=gated.baseline,
+        observed=observed,
     )
 
 
@@ -64,6 +77,22 @@ def load_options(config: Config, input_format: str | None = None) -> LoadOptions
     profile = find_profile(config.profile, config.where("profile")) if config.profile else None
     return LoadOptions(config.fields, config.default_client, config.timezone, input_format,
                        profile)
+
+
+def _windows(config: Config, inputs: Inputs) -> list[MaintenanceWindow]:
+    """The configured maintenance windows that overlap the traffic, for the charts to shade."""
+    if inputs.first_seen is None or inputs.last_seen is None:
+        return []
+    return [MaintenanceWindow(start, end, name) for name, start, end
+            in occurrences(config.maintenance, inputs.first_seen, inputs.last_seen)]
+
+
+def _settings(config: Config) -> tuple[tuple[str, object], ...]:
+    return (("config", config.source), ("timezone", config.timezone),
+            ("max_evidence", config.max_evidence),
+            ("maintenance", [f"{w.name}: {w.describe()}" for w in config.maintenance]),
+            ("live_environments", list(config.live_environments)),
+            ("known_skus", None if config.known_skus is None else len(config.known_skus)))
 
 
 def versions() -> tuple[tuple[str, str], ...]:

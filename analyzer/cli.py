@@ -1,9 +1,9 @@
-"""The command line: `trafficlint check | rules | explain`. Thin on purpose: parse flags, call
-`check`, render, write, and turn the outcome into the exit code a CI gate can trust:
+"""The command line: `trafficlint check | baseline | rules | explain`. Thin on purpose: parse
+flags, call `check`, render, write, and turn the outcome into the exit code a CI gate can trust:
 0 no finding at or above --fail-on, 1 findings, 2 usage/config/rule/input error, 3 a bug.
 
-`check`'s options are declared in groups, one per concern (inputs, rules, outputs); each group
-has the function that reads its own flags, so adding a flag touches one group only.
+`check`'s options are declared in groups, one per concern (inputs, rules, the gate, outputs);
+each group has the function that reads its own flags, so adding a flag touches one group only.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import click
 
 from analyzer import __version__
+from analyzer.baseline import baseline_text
 from analyzer.check import check, load_options, rule_directories
 from analyzer.config import Config, check_timezone, find_config, load_config
 from analyzer.dryrun import inspect_json, inspect_paths, inspect_text
@@ -127,6 +129,19 @@ def _rule_settings(config: Config, rules_dirs, select, ignore, fail_on, max_evid
     return config
 
 
+# --- check: the gate's memory ----------------------------------------------------------------
+
+GATE_OPTIONS = [
+    click.option("--baseline", "baseline_path", metavar="FILE", type=click.Path(dir_okay=False),
+                 help="Fail only on findings that are new or worse than this baseline "
+                      "(written by `trafficlint baseline`); report the fixed ones."),
+]
+
+
+def _gate_settings(config: Config, baseline_path: str | None, **_: Any) -> Config:
+    return config.with_cli(baseline=Path(baseline_path) if baseline_path else None)
+
+
 # --- check: outputs -----------------------------------------------------------------------
 
 OUTPUT_OPTIONS = [
@@ -185,7 +200,7 @@ def main() -> None:
 
 
 @main.command("check")
-@_apply(INPUT_OPTIONS + RULE_OPTIONS + OUTPUT_OPTIONS)
+@_apply(INPUT_OPTIONS + RULE_OPTIONS + GATE_OPTIONS + OUTPUT_OPTIONS)
 @_guarded
 def check_command(paths: tuple[str, ...], config_path: str | None, input_format: str | None,
                   **options: Any) -> None:
@@ -193,6 +208,7 @@ def check_command(paths: tuple[str, ...], config_path: str | None, input_format:
     config = _config(config_path)
     config = _input_settings(config, **options)
     config = _rule_settings(config, **options)
+    config = _gate_settings(config, **options)
     outputs = _output_paths(**options)
     progress = _progress(**options)
     try:
@@ -201,6 +217,33 @@ def check_command(paths: tuple[str, ...], config_path: str | None, input_format:
         progress.close()
     _write_outputs(report, outputs, **options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+@main.command("baseline")
+@_apply(INPUT_OPTIONS + RULE_OPTIONS + [
+    click.option("-o", "--output", required=True, metavar="FILE",
+                 type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Where to write the baseline (JSON; - for standard output)."),
+])
+@_guarded
+def baseline_command(paths: tuple[str, ...], config_path: str | None, input_format: str | None,
+                     output: str, **options: Any) -> None:
+    """Record today's findings, so that `check --baseline FILE` fails only on new or worsened
+    ones. Suppressed findings are not recorded: their suppression covers them until it
+    expires."""
+    config = _config(config_path)
+    config = _input_settings(config, **options)
+    config = _rule_settings(config, **options)
+    report = check(list(paths), replace(config, baseline=None), input_format)
+    text = baseline_text(report.findings)
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    write_atomic(Path(output), text)
+    recorded = sum(f.suppressed is None for f in report.findings)
+    skipped = len(report.findings) - recorded
+    click.echo(f"baseline: {recorded} finding{'s' if recorded != 1 else ''} recorded in {output}"
+               + (f" ({skipped} suppressed, not recorded)" if skipped else ""), err=True)
 
 
 @main.command("rules")

@@ -20,8 +20,9 @@ from analyzer.durations import parse_duration
 
 # Field kinds a condition can compare against.
 TEXT, INTEGER, NUMBER, DURATION, TIME = "text", "integer", "number", "duration", "time"
+BOOLEAN, RATIO = "boolean", "ratio"
 
-_ORDERED = (INTEGER, NUMBER, DURATION, TIME)
+_ORDERED = (INTEGER, NUMBER, RATIO, DURATION, TIME)
 _LOGICAL = ("any_of", "all_of", "not")
 
 
@@ -38,8 +39,9 @@ def _eq(col: pl.Expr, value: Any) -> pl.Expr:
 
 
 OPERATORS: dict[str, Operator] = {
-    "eq": Operator(_eq, "scalar", (TEXT, *_ORDERED), "equal to"),
-    "ne": Operator(lambda c, v: ~c.eq_missing(v), "scalar", (TEXT, *_ORDERED), "not equal to"),
+    "eq": Operator(_eq, "scalar", (TEXT, BOOLEAN, *_ORDERED), "equal to"),
+    "ne": Operator(lambda c, v: ~c.eq_missing(v), "scalar", (TEXT, BOOLEAN, *_ORDERED),
+                   "not equal to"),
     "in": Operator(lambda c, v: c.is_in(v), "list", (TEXT, INTEGER, NUMBER), "one of a list"),
     "not_in": Operator(lambda c, v: c.is_not_null() & ~c.is_in(v), "list", (TEXT, INTEGER, NUMBER),
                        "present and not one of a list"),
@@ -56,7 +58,7 @@ OPERATORS: dict[str, Operator] = {
     "startswith": Operator(lambda c, v: c.str.starts_with(v).fill_null(False), "scalar", (TEXT,),
                            "starts with"),
     "exists": Operator(lambda c, v: c.is_not_null() if v else c.is_null(), "bool",
-                       (TEXT, *_ORDERED), "has a value (true) or has none (false)"),
+                       (TEXT, BOOLEAN, *_ORDERED), "has a value (true) or has none (false)"),
 }
 
 
@@ -139,6 +141,10 @@ def _check_value(takes: str, value: Any, kind: str) -> Any:
 
 def coerce_scalar(value: Any, kind: str) -> Any:
     """Check one comparison value against a field kind; return it in the column's type."""
+    if kind == BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
     if isinstance(value, bool) or value is None or isinstance(value, list | dict):
         raise ValueError(f"expected a single {kind} value, got {value!r}")
     if kind == TEXT:
@@ -149,8 +155,23 @@ def coerce_scalar(value: Any, kind: str) -> Any:
         return value
     if kind == NUMBER and isinstance(value, int | float):
         return float(value)
+    if kind == RATIO:
+        return _ratio(value)
     article = "an" if kind[0] in "aeiou" else "a"
     raise ValueError(f"expected {article} {kind} value, got {value!r}")
+
+
+def _ratio(given: Any) -> float:
+    """A share as a number from 0 to 1, or as a percentage written `20%`."""
+    value = given
+    if isinstance(given, str) and given.strip().endswith("%"):
+        try:
+            value = float(given.strip()[:-1]) / 100
+        except ValueError:
+            pass
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    raise ValueError(f"expected a share from 0 to 1 (or a percentage such as 20%), got {given!r}")
 
 
 MAX_REGEX_LENGTH = 1000

@@ -1,7 +1,9 @@
 """The config file, `trafficlint.yaml`: column aliases, rule selection, severity and threshold
-overrides, and run defaults. Read from `--config PATH`, else from `trafficlint.yaml` or
-`.trafficlint.yaml` in the working directory. Every key is declared once in `KEYS`, with the
-function that checks it and the line `trafficlint config` documentation is built from.
+overrides, run defaults, and what a CI gate needs (maintenance windows, the known SKU list, the
+live environment's name, suppressions and a baseline). Read from `--config PATH`, else from
+`trafficlint.yaml` or `.trafficlint.yaml` in the working directory. Every key is declared once
+in `KEYS`, with the function that checks it and the line `trafficlint config` documentation is
+built from.
 
 Invalid config is an error naming the file, the key and what is allowed.
 """
@@ -14,12 +16,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analyzer.durations import parse_duration
 from analyzer.errors import ConfigError
+from analyzer.maintenance import Window, parse_windows
+from analyzer.model import SuppressionEntry
 from analyzer.safe_yaml import load_yaml_file
 from analyzer.schema import DEFAULT_CLIENT, FIELDS_BY_NAME
-from analyzer.severity import FAIL_ON_CHOICES, LEVELS, Severity
+from analyzer.severity import FAIL_ON_CHOICES, LEVELS, Escalation, Severity
+from analyzer.suppressions import parse_suppressions
 
 CONFIG_NAMES = ("trafficlint.yaml", ".trafficlint.yaml")
+DEFAULT_LIVE = ("live", "production", "prod")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,13 @@ class Config:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     rules: Mapping[str, RuleOverride] = field(default_factory=dict)
+    maintenance: tuple[Window, ...] = ()
+    known_skus: frozenset[str] | None = None
+    live_environments: tuple[str, ...] = DEFAULT_LIVE
+    suppressions: tuple[SuppressionEntry, ...] = ()
+    baseline: Path | None = None
+    baseline_tolerance: float = 0.5
+    escalation: Escalation = field(default_factory=Escalation)
     origin: Mapping[str, str] = field(default_factory=dict)  # key -> where it was set
     profile: str | None = None  # a mapping profile's name, or the path of one
 
@@ -177,6 +191,82 @@ def _profile(value: Any, key: str, problems: _Problems, base: Path) -> str | Non
                           f"of a profile .yaml file)")
         return None
     return str(path)
+def _maintenance(value: Any, key: str, problems: _Problems, base: Path) -> tuple[Window, ...]:
+    return parse_windows(value, key, problems.add)
+
+
+def _suppressions(value: Any, key: str, problems: _Problems,
+                  base: Path) -> tuple[SuppressionEntry, ...]:
+    return parse_suppressions(value, key, problems.source, problems.add)
+
+
+def _known_skus(value: Any, key: str, problems: _Problems, base: Path) -> frozenset[str] | None:
+    """A list of part numbers, or a file of them (one per line, # comments), relative to here."""
+    if isinstance(value, str):
+        path = base / value
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.add(key, f"cannot read the SKU list {path}: "
+                              f"{getattr(exc, 'strerror', None) or exc}")
+            return None
+        value = [line.split("#", 1)[0].strip() for line in lines]
+        value = [sku for sku in value if sku]
+    if not isinstance(value, list) or not value or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip() for v in value
+    ):
+        problems.add(key, "expected a non-empty list of part numbers, or the path of a file "
+                          "with one part number per line")
+        return None
+    return frozenset(str(v).strip() for v in value)
+
+
+def _names(value: Any, key: str, problems: _Problems, base: Path) -> tuple[str, ...] | None:
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not value or not all(
+        isinstance(v, str) and v.strip() for v in value
+    ):
+        problems.add(key, "expected an environment name or a list of them, e.g. [live, prod]")
+        return None
+    return tuple(v.strip() for v in value)
+
+
+def _file(value: Any, key: str, problems: _Problems, base: Path) -> Path | None:
+    if not isinstance(value, str) or not value.strip():
+        problems.add(key, "expected the path of a file, relative to this config file")
+        return None
+    return base / value
+
+
+def _tolerance(value: Any, key: str, problems: _Problems, base: Path) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        problems.add(key, f"expected a number of 0 or more (0.5: a finding is worsened when "
+                          f"its count grew by more than half), got {value!r}")
+        return None
+    return float(value)
+
+
+def _escalation(value: Any, key: str, problems: _Problems, base: Path) -> Escalation | None:
+    names = ("restriction_after", "withdrawal_after")
+    if not isinstance(value, Mapping):
+        problems.add(key, f"expected a mapping with {' and/or '.join(names)}")
+        return None
+    durations = {}
+    for name, raw in value.items():
+        if name not in names:
+            problems.add(f"{key}.{name}", f"unknown key (expected one of: {', '.join(names)})")
+            continue
+        try:
+            durations[name] = parse_duration(raw)
+        except ValueError as exc:
+            problems.add(f"{key}.{name}", str(exc))
+    if len(durations) != len(value):
+        return None
+    escalation = Escalation(**durations)
+    if escalation.withdrawal_after <= escalation.restriction_after:
+        problems.add(f"{key}.withdrawal_after", "must be longer than restriction_after")
+        return None
+    return escalation
 
 
 Parser = Callable[[Any, str, _Problems, Path], Any]
@@ -197,6 +287,23 @@ KEYS: dict[str, tuple[str, Parser, str]] = {
                                f"levels: {', '.join(LEVELS)}"),
     "profile": ("profile", _profile, "mapping profile for every input (default: detected per "
                                      "file); a name from `trafficlint profiles` or a .yaml path"),
+    "maintenance": ("maintenance", _maintenance, "announced maintenance windows: {name, start, "
+                                                 "end} or {name, days, from, to, timezone}"),
+    "known_skus": ("known_skus", _known_skus, "your agreed price book: a list of part numbers, "
+                                              "or a file with one per line"),
+    "live_environments": ("live_environments", _names, "environment values that mean the live "
+                                                       "platform (default: live, production, "
+                                                       "prod)"),
+    "suppressions": ("suppressions", _suppressions, "accepted findings: {rule, client, key, "
+                                                    "reason, expires, owner}"),
+    "baseline": ("baseline", _file, "baseline file from `trafficlint baseline`: fail only on "
+                                    "new or worsened findings"),
+    "baseline_tolerance": ("baseline_tolerance", _tolerance, "count growth, as a share of the "
+                                                             "baseline count, that makes a "
+                                                             "finding worsened (default 0.5)"),
+    "escalation": ("escalation", _escalation, "{restriction_after, withdrawal_after}: how long "
+                                              "critical traffic runs before it resembles those "
+                                              "steps (default 24h, 72h)"),
 }
 
 

@@ -3,17 +3,20 @@ with the group's measurements broadcast onto every row; the engine turns those i
 
 A new kind of anti-pattern that none of these expresses needs a function here, an entry in
 `KINDS` and its tests. A new rule needs no Python.
+
+Besides a detector's own options, the engine passes `observed`: how long, in seconds, the whole
+run's traffic spans. Windowed counts use it to normalise a run shorter than their window.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import DURATION, INTEGER
+from analyzer.conditions import DURATION, INTEGER, NUMBER, RATIO
 from analyzer.durations import format_duration
 from analyzer.schema import SOURCE_FILE, SOURCE_LINE
 
@@ -23,10 +26,14 @@ ORDER = [TS, SOURCE_FILE, SOURCE_LINE]  # a total order, so ties never depend on
 
 @dataclass(frozen=True)
 class Option:
-    type: str  # "duration" | "count" | "condition" | "field" (a numeric canonical field)
+    type: str  # duration | count | ratio | flag | field | numeric_field | condition
     required: bool
     doc: str
     default: Any = None
+
+
+def _no_cross_checks(opt: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,10 @@ class Kind:
     metrics: dict[str, tuple[str, str]]  # name -> (condition kind, doc)
     measure: Callable[[Mapping[str, Any]], tuple[str, str]]  # -> (metric shown, limit in words)
     doc: str
+    # Checks across options, each problem as (option, message); run when a rule is bound.
+    check: Callable[[Mapping[str, Any]], list[tuple[str, str]]] = _no_cross_checks
+    # Metrics a rule may name as its `measure` instead of the default, with their limit text.
+    limits: dict[str, Callable[[Mapping[str, Any]], str]] = field(default_factory=dict)
 
 
 def _seconds(expr: pl.Expr) -> pl.Expr:
@@ -44,6 +55,12 @@ def _seconds(expr: pl.Expr) -> pl.Expr:
 
 def _sorted(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return frame.sort([*keys, *ORDER], nulls_last=True)
+
+
+def _keys_with(frame: pl.LazyFrame, keys: list[str], needed: pl.Expr) -> pl.LazyFrame:
+    """Only the keys with at least one row meeting `needed`: the others cannot offend, and
+    leaving them out spares sorting most of a large log."""
+    return frame.filter(needed.fill_null(False).any().over(keys))
 
 
 def cadence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
@@ -78,35 +95,94 @@ _NEVER = 2**62
 
 
 def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
-    """Keys with at least `min_count` calls, within any sliding `window` when one is given."""
-    rows = _sorted(frame, keys)
+    """Keys with at least `min_count` counted calls, within any sliding `window` when one is
+    given. Counted calls are those meeting `of` (default: every call); the key's other calls
+    are the sample a share is taken of. Only counted calls offend."""
+    counted = opt["of"] if opt.get("of") is not None else pl.lit(True)
+    if opt.get("of") is not None:
+        frame = _keys_with(frame, keys, counted)
+    rows = _sorted(frame, keys).with_columns(_counted=counted)
     if opt.get("window") is None:
-        return rows.with_columns(count=pl.len().over(keys)).filter(
-            pl.col("count") >= opt["min_count"]
-        )
+        return _count_whole_log(rows, keys, opt)
     window = pl.duration(milliseconds=round(opt["window"] * 1000))
+    cumulative = pl.col("_counted").cast(pl.Int64).cum_sum()
     rows = rows.with_columns(
         _i=pl.int_range(pl.len()).over(keys),
         _lo=pl.col(TS).search_sorted(pl.col(TS) - window, side="right").over(keys).cast(pl.Int64),
-    ).with_columns(_in_window=pl.col("_i") - pl.col("_lo") + 1)
-    qualifying = pl.col("_in_window") >= opt["min_count"]
-    # A row offends when some later (or the same) row's qualifying window reaches back to it.
-    reach = pl.when(qualifying).then(pl.col("_lo")).otherwise(_NEVER)
-    rows = rows.with_columns(_reach=reach.cum_min(reverse=True).over(keys))
-    return rows.with_columns(count=pl.col("_in_window").max().over(keys)).filter(
-        pl.col("_reach") <= pl.col("_i")
+        _before=(cumulative - pl.col("_counted").cast(pl.Int64)).over(keys),
+        _cum=cumulative.over(keys),
+    ).with_columns(
+        # The window ending at each row: calls (lo..i], counted calls among them.
+        _sample=pl.col("_i") - pl.col("_lo") + 1,
+        _matched=pl.col("_cum") - pl.col("_before").gather(pl.col("_lo")).over(keys),
     )
+    rows = rows.with_columns(_window_stats(opt, _scale(opt)))
+    # A row offends when some later (or the same) row's qualifying window reaches back to it.
+    reach = pl.when(pl.col("_q")).then(pl.col("_lo")).otherwise(_NEVER)
+    rows = rows.with_columns(_reach=reach.cum_min(reverse=True).over(keys))
+    rows = rows.with_columns(_worst_window(keys))
+    return rows.filter((pl.col("_reach") <= pl.col("_i")) & pl.col("_counted"))
+
+
+def _count_whole_log(rows: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
+    rows = rows.with_columns(
+        _sample=pl.len().over(keys),
+        _matched=pl.col("_counted").cast(pl.Int64).sum().over(keys),
+    ).with_columns(_window_stats(opt, pl.lit(1.0)))
+    return rows.with_columns(_worst_window(keys)).filter(pl.col("_q") & pl.col("_counted"))
+
+
+def _scale(opt: Mapping[str, Any]) -> pl.Expr:
+    """How much a window's count is scaled up: by window / run length when the count is
+    normalised and the whole run is shorter than one window, else not at all."""
+    observed = opt.get("observed")
+    if not opt.get("normalise") or not observed or observed >= opt["window"]:
+        return pl.lit(1.0)
+    return pl.lit(opt["window"] / observed)
+
+
+def _window_stats(opt: Mapping[str, Any], scale: pl.Expr) -> list[pl.Expr]:
+    """Per window: its normalised rate, its share, and whether it qualifies (`_q`)."""
+    rate = pl.col("_matched") * scale
+    share = pl.col("_matched") / pl.col("_sample")
+    enough = pl.col("_sample") >= (opt.get("min_sample") or 1)
+    qualifies = rate >= opt["min_count"]
+    if opt.get("min_share") is not None:
+        qualifies = qualifies & (share >= opt["min_share"])
+    if opt.get("or_count") is not None:
+        qualifies = qualifies | (rate >= opt["or_count"])
+    return [rate.alias("_rate"), share.alias("_share"),
+            (enough & qualifies & (pl.col("_matched") > 0)).alias("_q")]
+
+
+def _worst_window(keys: list[str]) -> list[pl.Expr]:
+    """The key's measurements, taken from its qualifying window with the most counted calls."""
+    q = pl.col("_q")
+    order = [pl.col(name).filter(q) for name in ("_matched", "_share", "_sample")]
+
+    def pick(name: str) -> pl.Expr:
+        return pl.col(name).filter(q).sort_by(order).last().over(keys)
+    return [pick("_matched").alias("count"), pick("_share").alias("share"),
+            pick("_sample").alias("sample"), pick("_rate").alias("rate")]
 
 
 def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
-    """`then` calls that come after a `first` call of the same key (within `within`, if set)."""
-    rows = _sorted(frame, keys)
-    last_first = pl.when(opt["first"]).then(pl.col(TS)).shift(1).forward_fill()
+    """`then` calls that come after a `first` call of the same key (less than `within` after
+    it, if set). With `state`, only the latest earlier call that carries that field is judged:
+    its value is the key's last known state."""
+    rows = _sorted(_keys_with(frame, keys, opt["first"]), keys)
+    if opt.get("state") is None:
+        last_first = pl.when(opt["first"]).then(pl.col(TS)).shift(1).forward_fill()
+    else:
+        carries = pl.col(opt["state"]).is_not_null()
+        state_at = pl.when(carries).then(pl.col(TS)).shift(1).forward_fill()
+        state_is_first = pl.when(carries).then(opt["first"]).shift(1).forward_fill()
+        last_first = pl.when(state_is_first).then(state_at)
     rows = rows.with_columns(_after=last_first.over(keys), _then=opt["then"])
     rows = rows.with_columns(_delay=_seconds(pl.col(TS) - pl.col("_after")))
     offending = pl.col("_then") & pl.col("_after").is_not_null()
     if opt.get("within") is not None:
-        offending = offending & (pl.col("_delay") <= opt["within"])
+        offending = offending & (pl.col("_delay") < opt["within"])
     asked = pl.lit(None, dtype=pl.Float64)
     if opt.get("within_field") is not None:
         # The wait the `first` call itself asked for (a Retry-After), carried to the calls
@@ -123,17 +199,80 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
     )
 
 
+def streak(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
+    """Runs of consecutive calls of one key that all meet `while`, longer than `max_length`
+    calls or `max_span` in time. A call that does not meet `while` ends a run, and so does a
+    pause longer than `max_gap`."""
+    rows = _sorted(_keys_with(frame, keys, opt["while"]), keys).with_columns(
+        _member=opt["while"])
+    starts = ~pl.col("_member").shift(1).fill_null(False)
+    if opt.get("max_gap") is not None:
+        starts = starts | (_seconds(pl.col(TS).diff()) > opt["max_gap"]).fill_null(False)
+    rows = rows.with_columns(_run=starts.cum_sum().over(keys)).filter(pl.col("_member"))
+    run = [*keys, "_run"]
+    rows = rows.with_columns(
+        _run_len=pl.len().over(run),
+        _run_span=_seconds(pl.col(TS).max() - pl.col(TS).min()).over(run),
+    )
+    too_long = pl.lit(False)
+    if opt.get("max_length") is not None:
+        too_long = too_long | (pl.col("_run_len") > opt["max_length"])
+    if opt.get("max_span") is not None:
+        too_long = too_long | (pl.col("_run_span") > opt["max_span"])
+    return rows.filter(too_long).with_columns(
+        length=pl.col("_run_len").max().over(keys),
+        run_span=pl.col("_run_span").max().over(keys),
+    )
+
+
+def _streak_checks(opt: Mapping[str, Any]) -> list[tuple[str, str]]:
+    if opt.get("max_length") is None and opt.get("max_span") is None:
+        return [("max_length", "give max_length, max_span or both: a run longer than either "
+                               "offends")]
+    return []
+
+
+def _streak_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
+    limits = []
+    if opt.get("max_length") is not None:
+        limits.append(f"{opt['max_length']:,} calls")
+    if opt.get("max_span") is not None:
+        limits.append(format_duration(opt["max_span"]))
+    return "length", "at most " + " or ".join(limits)
+
+
+def _count_checks(opt: Mapping[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    if opt.get("window") is None:
+        for name in ("normalise", "min_sample"):
+            if opt.get(name) not in (None, False):
+                problems.append((name, "needs a window: it applies to the calls in one window"))
+    if opt.get("or_count") is not None and opt.get("min_share") is None:
+        problems.append(("or_count", "only means something beside min_share"))
+    return problems
+
+
 def _allowed(opt: Mapping[str, Any]) -> str:
     allowed = opt["min_count"] - 1
     window = f" per {format_duration(opt['window'])}" if opt.get("window") is not None else ""
     return f"at most {allowed:,}{window}" if allowed else "none allowed"
 
 
+def _count_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
+    if opt.get("normalise"):
+        return "rate", _allowed(opt)
+    return "count", _allowed(opt)
+
+
+def _apart(opt: Mapping[str, Any]) -> str:
+    return f"at least {format_duration(opt['within'])} apart"
+
+
 def _sequence_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
     if opt.get("within_field") is not None:
         return "min_delay", f"the wait the earlier call's {opt['within_field']} asked for"
     if opt.get("within") is not None:
-        return "median_delay", f"at least {format_duration(opt['within'])} apart"
+        return "median_delay", _apart(opt)
     return "count", _allowed(opt)
 
 
@@ -158,24 +297,49 @@ KINDS: dict[str, Kind] = {
     "count": Kind(
         run=count,
         options={
-            "min_count": Option("count", True, "Calls of one key that make a finding."),
+            "min_count": Option("count", True, "Counted calls of one key that make a finding."),
             "window": Option("duration", False, "Count within any sliding window this long "
                                                 "(default: the whole log)."),
+            "of": Option("condition", False, "Count only these calls; the key's other calls "
+                                             "are the sample a share is taken of (default: "
+                                             "count every call)."),
+            "min_share": Option("ratio", False, "Counted calls must also be at least this share "
+                                                "of the calls in the window."),
+            "or_count": Option("count", False, "A window with at least this many counted calls "
+                                               "qualifies whatever their share."),
+            "min_sample": Option("count", False, "Calls a window needs before it can qualify, "
+                                                 "so a share of three calls is not a trend "
+                                                 "(default: 1)."),
+            "normalise": Option("flag", False, "When the whole run is shorter than `window`, "
+                                               "scale counts to a whole window (a 20-minute "
+                                               "run's 7 errors are 21 per hour).", False),
         },
-        metrics={"count": (INTEGER, "most calls of the key within one window")},
-        measure=lambda opt: ("count", _allowed(opt)),
-        doc="Volume: keys with too many matching calls, over the log or in a sliding window.",
+        metrics={
+            "count": (INTEGER, "most counted calls of the key within one qualifying window"),
+            "share": (RATIO, "counted calls as a share of the calls in that window"),
+            "sample": (INTEGER, "calls of the key in that window"),
+            "rate": (NUMBER, "counted calls in that window, normalised to a whole window"),
+        },
+        measure=_count_measure,
+        check=_count_checks,
+        doc="Volume: keys with too many matching calls (or too high a share of them), over the "
+            "log or in a sliding window.",
     ),
     "sequence": Kind(
         run=sequence,
         options={
             "first": Option("condition", True, "The call that comes first."),
             "then": Option("condition", True, "The call that should not follow it."),
-            "within": Option("duration", False, "Only when `then` comes this soon after `first`."),
-            "within_field": Option("field", False, "Only when `then` comes sooner after `first` "
-                                                   "than the seconds in this numeric field of "
-                                                   "the `first` call (e.g. retry_after)."),
+            "within": Option("duration", False, "Only when `then` comes less than this after "
+                                                "`first`."),
+            "within_field": Option("numeric_field", False,
+                                   "Only when `then` comes sooner after `first` than the "
+                                   "seconds in this numeric field of the `first` call (e.g. "
+                                   "retry_after)."),
             "min_count": Option("count", False, "Offending `then` calls that make a finding.", 1),
+            "state": Option("field", False, "Judge `first` only on the latest earlier call of "
+                                            "the key that has this field: the key's last known "
+                                            "state (default: any earlier call)."),
         },
         metrics={
             "count": (INTEGER, "`then` calls that followed a `first` call"),
@@ -185,7 +349,28 @@ KINDS: dict[str, Kind] = {
                                        "(`within_field`)"),
         },
         measure=_sequence_measure,
-        doc="Order: a call that follows another call of the same key (a retry, a resubmission).",
+        limits={"count": _allowed},
+        doc="Order: a call that follows another call of the same key (a retry, a resubmission), "
+            "or a call made when the key's last known state forbids it.",
+    ),
+    "streak": Kind(
+        run=streak,
+        options={
+            "while": Option("condition", True, "The calls a run is made of (e.g. failed calls)."),
+            "max_length": Option("count", False, "A run of more calls than this offends."),
+            "max_span": Option("duration", False, "A run lasting longer than this offends."),
+            "max_gap": Option("duration", False, "A pause longer than this between calls ends "
+                                                 "a run (default: only a call that does not "
+                                                 "meet `while` ends it)."),
+        },
+        metrics={
+            "length": (INTEGER, "calls in the longest offending run"),
+            "run_span": (DURATION, "time from first to last call of the longest offending run"),
+        },
+        measure=_streak_measure,
+        check=_streak_checks,
+        doc="Persistence: consecutive calls of one key that all meet a condition, such as a "
+            "failing call retried again and again.",
     ),
 }
 

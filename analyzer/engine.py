@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import DURATION
+from analyzer.conditions import DURATION, RATIO
 from analyzer.detectors import COMMON_METRICS, KINDS, TS, sustained_seconds
 from analyzer.durations import format_duration
 from analyzer.model import Evidence, Finding
@@ -20,28 +21,54 @@ from analyzer.schema import SOURCE_FILE, SOURCE_LINE
 from analyzer.severity import Severity
 
 NO_VALUE = "(none)"
+ROW_ID = ["client_id", SOURCE_FILE, SOURCE_LINE]
+
+
+@dataclass(frozen=True)
+class Detected:
+    findings: list[Finding]
+    offending: pl.DataFrame  # ROW_ID of every call that is part of a finding, once each
 
 
 def run(frame: pl.DataFrame, rules: Iterable[BoundRule], max_evidence: int,
-        progress: Progress = SILENT) -> list[Finding]:
+        progress: Progress = SILENT) -> Detected:
     detectors = [(bound, detector) for bound in rules for detector in bound.detectors]
     progress.stage("running rules", len(detectors))
-    findings = []
+    observed = observed_seconds(frame)
+    findings: list[Finding] = []
+    rows = []
     for bound, detector in detectors:
-        findings.extend(_detect(frame, bound, detector, max_evidence))
+        found, offending = _detect(frame, bound, detector, max_evidence, observed)
+        findings.extend(found)
+        rows.append(offending)
         progress.advance()
-    return sorted(findings, key=Finding.sort_key)
+    offending = pl.concat(rows).unique() if rows else frame.select(ROW_ID).clear()
+    return Detected(sorted(findings, key=Finding.sort_key), offending)
 
 
-def _detect(frame: pl.DataFrame, bound: BoundRule, detector: Detector,
-            max_evidence: int) -> list[Finding]:
+def observed_seconds(frame: pl.DataFrame) -> float:
+    """How long the run's traffic spans, first call to last."""
+    span = frame.select((pl.col(TS).max() - pl.col(TS).min()).dt.total_milliseconds()).item()
+    return (span or 0) / 1000.0
+
+
+def _detect(frame: pl.DataFrame, bound: BoundRule, detector: Detector, max_evidence: int,
+            observed: float) -> tuple[list[Finding], pl.DataFrame]:
     kind = KINDS[detector.kind]
     rows = frame.lazy()
     if detector.where is not None:
         rows = rows.filter(detector.where)
-    offending = kind.run(rows, list(detector.keys), detector.options)
-    groups = _summarise(offending, detector, list(kind.metrics), max_evidence).collect()
-    return [_finding(bound, detector, row) for row in groups.iter_rows(named=True)]
+    options = {**detector.options, "observed": observed}
+    # Only what findings are made of is materialised, not every column of the log.
+    needed = dict.fromkeys([*detector.keys, *ROW_ID, TS, *kind.metrics])
+    offending = kind.run(rows, list(detector.keys), options).select(list(needed)).collect()
+    groups = _summarise(offending.lazy(), detector, list(kind.metrics), max_evidence).collect()
+    if detector.only_if is not None:
+        groups = groups.filter(detector.only_if)
+        offending = offending.join(groups.select(detector.keys), on=list(detector.keys),
+                                   how="semi", nulls_equal=True)
+    findings = [_finding(bound, detector, row) for row in groups.iter_rows(named=True)]
+    return findings, offending.select(ROW_ID)
 
 
 def _summarise(offending: pl.LazyFrame, detector: Detector, metrics: list[str],
@@ -91,7 +118,11 @@ def _metric_text(kind: str, value: float | int | None) -> str:
         return "-"
     if kind == DURATION:
         return format_duration(value)
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    if kind == RATIO:
+        return f"{value * 100:.0f}%"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def fingerprint(rule: str, client_id: str, key: tuple[tuple[str, str | None], ...]) -> str:

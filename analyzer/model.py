@@ -7,7 +7,7 @@ data. Renderers never see Polars objects; templates never see these classes, onl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from analyzer.severity import Severity
@@ -92,6 +92,27 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class SuppressionEntry:
+    """One entry of the config's `suppressions:` list: findings a team accepts for now."""
+
+    rule: str
+    client_id: str
+    key: tuple[tuple[str, str], ...]  # fields the finding's key must have, with these values
+    reason: str
+    expires: date  # suppresses through this day (UTC)
+    owner: str | None
+    where: str  # the file and entry it came from, for messages
+
+    def note(self) -> dict[str, Any]:
+        """What a suppressed finding says about why it does not fail the run."""
+        return {"reason": self.reason, "expires": self.expires.isoformat(), "owner": self.owner}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "client_id": self.client_id, "key": dict(self.key),
+                **self.note(), "where": self.where}
+
+
+@dataclass(frozen=True)
 class Finding:
     """One offending client and key under one rule."""
 
@@ -112,6 +133,9 @@ class Finding:
     evidence: tuple[Evidence, ...]
     evidence_total: int
     fingerprint: str
+    suppressed: SuppressionEntry | None = None
+    baseline: str | None = None  # new | worsened | unchanged, when the run has a baseline
+    gating: bool = False  # one of the findings that fail the run
 
     def sort_key(self) -> tuple:
         return (-self.severity, self.rule, self.client_id,
@@ -134,6 +158,9 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "evidence_total": self.evidence_total,
             "fingerprint": self.fingerprint,
+            "suppressed": self.suppressed.note() if self.suppressed else None,
+            "baseline": self.baseline,
+            "gating": self.gating,
         }
 
 
@@ -172,6 +199,83 @@ class ClientTraffic:
     def to_dict(self) -> dict[str, Any]:
         return {"client_id": self.client_id, "calls": self.calls, "errors": self.errors,
                 "first_seen": iso(self.first_seen), "last_seen": iso(self.last_seen)}
+
+
+@dataclass(frozen=True)
+class ClientOutlook:
+    """A client's traffic as the provider sees it: volume and errors per day, how much of it
+    was avoidable, and the step of the provider's escalation ladder it resembles."""
+
+    client_id: str
+    calls_per_day: float
+    errors_per_day: float
+    avoidable_calls: int  # calls that are part of a finding
+    avoidable_per_day: float
+    avoidable_errors: int
+    projected: bool  # per-day figures scaled up from a run shorter than a day
+    step: int  # 0 none, 1 query, 2 contact, 3 temporary restriction, 4 withdrawal
+    step_name: str
+    step_text: str
+    driven_by: tuple[str, ...]  # rules whose findings set the step
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calls_per_day": round(self.calls_per_day, 1),
+            "errors_per_day": round(self.errors_per_day, 1),
+            "avoidable_calls": self.avoidable_calls,
+            "avoidable_per_day": round(self.avoidable_per_day, 1),
+            "avoidable_errors": self.avoidable_errors,
+            "projected": self.projected,
+            "escalation": {"step": self.step, "name": self.step_name, "text": self.step_text,
+                           "rules": list(self.driven_by)},
+        }
+
+
+@dataclass(frozen=True)
+class SuppressionStatus:
+    """What became of one suppression entry in this run."""
+
+    entry: SuppressionEntry
+    state: str  # active | unused | expired | rule-not-run
+    findings: int  # findings it matched (an expired entry matches without suppressing)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.entry.to_dict(), "state": self.state, "findings": self.findings}
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """A finding as a baseline file records it."""
+
+    fingerprint: str
+    rule: str
+    client_id: str
+    key: tuple[tuple[str, str | None], ...]
+    severity: Severity
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fingerprint": self.fingerprint, "rule": self.rule, "client_id": self.client_id,
+                "key": dict(self.key), "severity": self.severity.label, "count": self.count}
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """This run's findings against a baseline: what is new, worse, unchanged, and fixed."""
+
+    file: str
+    recorded: int
+    new: int
+    worsened: int
+    unchanged: int
+    fixed: tuple[BaselineEntry, ...]
+
+    def counts(self) -> dict[str, Any]:
+        return {"file": self.file, "recorded": self.recorded, "new": self.new,
+                "worsened": self.worsened, "unchanged": self.unchanged, "fixed": len(self.fixed)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.counts(), "fixed": [entry.to_dict() for entry in self.fixed]}
 
 
 @dataclass(frozen=True)
@@ -276,15 +380,31 @@ class Report:
     findings: tuple[Finding, ...]
     failed: bool
     settings: tuple[tuple[str, Any], ...] = field(default=())
+    outlook: tuple[ClientOutlook, ...] = ()
+    suppressions: tuple[SuppressionStatus, ...] = ()
+    baseline: BaselineComparison | None = None
+    observed: float = 0.0  # seconds from the first call to the last
     traffic: Traffic | None = None
     # Every rejected line, for --rejects; not part of the JSON report, which has examples.
     rejects: tuple[RejectedLine, ...] = field(default=(), compare=False)
 
     def severity_counts(self) -> dict[str, int]:
+        """Findings by severity, suppressed ones left out (they are counted on their own)."""
         counts = {level.label: 0 for level in sorted(Severity, reverse=True)}
         for finding in self.findings:
-            counts[finding.severity.label] += 1
+            if finding.suppressed is None:
+                counts[finding.severity.label] += 1
         return counts
+
+    def suppression_counts(self) -> dict[str, int]:
+        counts = {"active": 0, "unused": 0, "expired": 0, "rule-not-run": 0}
+        for entry in self.suppressions:
+            counts[entry.state] += 1
+        return counts
+
+    def _client_dicts(self) -> list[dict[str, Any]]:
+        outlook = {o.client_id: o.to_dict() for o in self.outlook}
+        return [{**c.to_dict(), **outlook.get(c.client_id, {})} for c in self.inputs.clients]
 
     def to_dict(self) -> dict[str, Any]:
         rejected = self.inputs.totals("rejected")
@@ -305,13 +425,20 @@ class Report:
                 "time_span": {"first": iso(self.inputs.first_seen),
                               "last": iso(self.inputs.last_seen)},
                 "clients": len(self.inputs.clients),
+                "observed_seconds": self.observed,
                 "findings": len(self.findings),
                 "findings_by_severity": self.severity_counts(),
+                "suppressed": sum(f.suppressed is not None for f in self.findings),
+                "gating": sum(f.gating for f in self.findings),
+                "suppressions": self.suppression_counts(),
+                "baseline": self.baseline.counts() if self.baseline else None,
                 "fail_on": self.fail_on,
                 "failed": self.failed,
             },
-            "clients": [c.to_dict() for c in self.inputs.clients],
+            "clients": self._client_dicts(),
             "findings": [f.to_dict() for f in self.findings],
+            "suppressions": [s.to_dict() for s in self.suppressions],
+            "baseline": self.baseline.to_dict() if self.baseline else None,
             "rules": [r.to_dict() for r in self.rules],
             "inputs": {"files": [f.to_dict() for f in self.inputs.files],
                        "ignored_files": list(self.inputs.ignored)},

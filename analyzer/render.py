@@ -120,6 +120,7 @@ def render_text(report: Report, colour: bool = False) -> str:
     if healthy:
         lines.append("no anti-patterns: " + ", ".join(terminal_safe(c) for c in healthy))
         lines.append("")
+    lines.extend(_text_gate(context))
     lines.extend(_text_footer(context, colour))
     return "\n".join(lines) + "\n"
 
@@ -147,24 +148,42 @@ def _reasons(counts: dict[str, int]) -> str:
 
 def _text_client(client: dict[str, Any], colour: bool) -> list[str]:
     worst = client["worst"]
+    per_day = "per day (projected)" if client["projected"] else "per day"
     lines = [
         f"{_style(terminal_safe(client['client_id']), bold=True, on=colour)}  "
         f"{_plural(client['calls'], 'call')}, {_plural(client['errors'], 'error')}  "
-        f"{_style(worst, _COLOURS[worst], on=colour)}: {client['escalation']}"
+        f"{_style(worst, _COLOURS[worst], on=colour)}: {client['step_text']}",
+        f"  {per_day}: {_plural(round(client['calls_per_day']), 'call')}, "
+        f"{_plural(round(client['errors_per_day']), 'error')}; avoidable: "
+        f"{_plural(client['avoidable_calls'], 'call')} ({_percent(client['avoidable_share'])}), "
+        f"{_plural(client['avoidable_errors'], 'error')}",
     ]
     for f in client["findings"]:
-        key = " ".join(f"{k}={terminal_safe(v if v is not None else '(none)')}"
-                       for k, v in f["key"].items())
-        label = _style(f"{f['severity'].upper():<8}", _COLOURS[f["severity"]], on=colour)
-        lines += [
-            f"  {label} {f['rule']} {f['name']}/{f['check']}  {key}".rstrip(),
-            f"           {terminal_safe(f['message'])}",
-            f"           {_plural(f['count'], 'call')} {_when(f['first_seen'])} to "
-            f"{_when(f['last_seen'])}; measured {f['measured']['text']} "
-            f"(limit: {f['measured']['limit']})",
-            f"           at {_locations(f)}",
-        ]
+        lines += _text_finding(f, colour)
     return [*lines, ""]
+
+
+def _text_finding(f: dict[str, Any], colour: bool) -> list[str]:
+    key = " ".join(f"{k}={terminal_safe(v if v is not None else '(none)')}"
+                   for k, v in f["key"].items())
+    label = _style(f"{f['severity'].upper():<8}", _COLOURS[f["severity"]], on=colour)
+    status = f" [{f['baseline']}]" if f["baseline"] else ""
+    lines = [
+        f"  {label} {f['rule']} {f['name']}/{f['check']}{status}  {key}".rstrip(),
+        f"           {terminal_safe(f['message'])}",
+        f"           {_plural(f['count'], 'call')} {_when(f['first_seen'])} to "
+        f"{_when(f['last_seen'])}; measured {f['measured']['text']} "
+        f"(limit: {f['measured']['limit']})",
+        f"           at {_locations(f)}",
+    ]
+    if f["suppressed"]:
+        lines.append(f"           suppressed until {f['suppressed']['expires']}"
+                     f"{_owner(f['suppressed'])}: {terminal_safe(f['suppressed']['reason'])}")
+    return lines
+
+
+def _owner(entry: dict[str, Any]) -> str:
+    return f" by {terminal_safe(entry['owner'])}" if entry["owner"] else ""
 
 
 def _plural(n: int, word: str) -> str:
@@ -182,12 +201,43 @@ def _locations(finding: dict[str, Any]) -> str:
     return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
 
 
+def _text_gate(context: dict[str, Any]) -> list[str]:
+    """The baseline comparison and the suppressions that need attention."""
+    lines = []
+    baseline = context["baseline"]
+    if baseline is not None:
+        lines.append(f"baseline {terminal_safe(baseline['file'])}: {baseline['new']} new, "
+                     f"{baseline['worsened']} worsened, {baseline['unchanged']} unchanged, "
+                     f"{len(baseline['fixed'])} fixed (of {baseline['recorded']} recorded)")
+        lines += [f"  fixed: {e['rule']} {terminal_safe(e['client_id'])} {_key_text(e['key'])}"
+                  .rstrip() for e in baseline["fixed"]]
+    suppressions = context["suppressions"]
+    notes = {"expired": "expired {expires}, no longer suppressing",
+             "unused": "matched no finding (remove it?)",
+             "rule-not-run": "its rule did not run"}
+    for state, note in notes.items():
+        for e in suppressions[state]:
+            lines.append(f"suppression {note.format(expires=e['expires'])}: {e['rule']} "
+                         f"{terminal_safe(e['client_id'])} {_key_text(e['key'])}".rstrip()
+                         + f" ({terminal_safe(e['where'])})")
+    return [*lines, ""] if lines else []
+
+
+def _key_text(key: dict[str, Any]) -> str:
+    return " ".join(f"{k}={terminal_safe(v if v is not None else '(none)')}"
+                    for k, v in key.items())
+
+
 def _text_footer(context: dict[str, Any], colour: bool) -> list[str]:
     s = context["summary"]
     counts = ", ".join(f"{n} {level}" for level, n in s["findings_by_severity"].items())
+    if s["suppressed"]:
+        counts += f"; {s['suppressed']} suppressed"
     verdict = context["verdict"]
     status = _style(verdict["status"].upper(), "red" if verdict["failed"] else "green", on=colour)
     lines = [f"findings: {counts} (fail on {verdict['fail_on']}: {status})"]
+    if (s["baseline"] is not None or s["suppressed"]) and verdict["fail_on"] != "never":
+        lines.append(f"gate: {verdict['gate']}")
     if s["findings"]:
         ids = sorted({f["rule"] for f in context["report"]["findings"]})
         lines.append(f"how to fix: trafficlint explain {ids[0]}" +

@@ -101,6 +101,10 @@ def _unknown_ids(rules: list[Rule], config: Config) -> list[str]:
             if rule_id not in known:
                 problems.append(f"{config.where(key)}: {key}: unknown rule {rule_id!r} "
                                 f"(known: {', '.join(known)})")
+    for entry in config.suppressions:
+        if entry.rule not in known:
+            problems.append(f"{entry.where}.rule: unknown rule {entry.rule!r} "
+                            f"(known: {', '.join(known)})")
     return problems
 
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.conditions import INTEGER, NUMBER, TEXT, check_regex
+from analyzer.conditions import BOOLEAN, INTEGER, NUMBER, RATIO, TEXT, check_regex, coerce_scalar
 from analyzer.detectors import KINDS
 from analyzer.durations import format_duration, parse_duration
 from analyzer.safe_yaml import load_yaml_file
-from analyzer.schema import FIELDS
+from analyzer.schema import DERIVED, FIELDS
 from analyzer.severity import LEVELS, Severity
 
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
@@ -50,13 +50,17 @@ DETECTOR_KEYS: dict[str, tuple[bool, str]] = {
     "key": (True, "fields a finding is about; must include client_id"),
     "message": (True, "finding text; {placeholders} name key fields, metrics and params"),
     "critical_if": (False, "condition on the metrics that raises the finding to critical"),
+    "only_if": (False, "condition on the metrics a group must meet to be a finding at all"),
+    "measure": (False, "the metric a finding shows as measured against its limit (default: "
+                       "the kind's)"),
 }
 PARAM_KEYS = ("type", "default", "doc")
 PARAM_TYPES = ("duration", "count", "number", "ratio", "text", "regex", "list")
 
+_KIND_OF_DTYPE = {pl.Int32: INTEGER, pl.Float64: NUMBER, pl.Boolean: BOOLEAN}
 FIELD_KINDS = {
-    f.name: (INTEGER if f.dtype == pl.Int32 else NUMBER if f.dtype == pl.Float64 else TEXT)
-    for f in FIELDS if f.name != "timestamp"
+    f.name: _KIND_OF_DTYPE.get(f.dtype, TEXT)  # type: ignore[call-overload]
+    for f in (*FIELDS, *DERIVED) if f.name != "timestamp"
 }
 
 
@@ -104,6 +108,7 @@ class Detector:
     message: str
     value_metric: str
     limit_text: str
+    only_if: pl.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,10 @@ def display_value(kind: str, value: Any) -> str:
         return format_duration(parse_duration(value))
     if kind == "list":
         return ", ".join(str(v) for v in value) or "(none)"
+    if kind == "ratio":
+        return f"{value * 100:g}%"
+    if kind == "number" and float(value).is_integer():
+        return f"{int(value):,}"
     return str(value)
 
 
@@ -257,11 +266,11 @@ def check_param_value(kind: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
         return value
-    if kind in ("number", "ratio"):
+    if kind == "ratio":
+        return coerce_scalar(value, RATIO)  # 0.2 or "20%"
+    if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"expected a number, got {value!r}")
-        if kind == "ratio" and not 0 <= value <= 1:
-            raise ValueError(f"expected a ratio between 0 and 1, got {value!r}")
         return float(value)
     if kind == "regex":
         return check_regex(value)

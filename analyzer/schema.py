@@ -77,9 +77,45 @@ FIELDS: tuple[Field, ...] = (
           "The response's `Retry-After`: seconds the server asked the client to wait (an "
           "HTTP date is turned into seconds after the call).",
           ("retry_after_s", "retry_after_seconds")),
+    Field("order_status", pl.String, False,
+          "The order's status as an orderStatus (or Hub `GET /orders/{id}`) response reported it: "
+          "`Pending Approval`, `Pending Fulfilment`, `Partially Fulfilled`, `Pending Billing`, "
+          "`Billed`, `Cancelled`.",
+          ("orderstatus", "status_name", "order_state", "fulfilment_status")),
+    Field("outcome", pl.String, False,
+          "How the call ended as the client saw it: `success`, `fault`, `timeout` (the client "
+          "gave up waiting) or `transport_error`.",
+          ("result", "call_outcome", "call_result")),
+    Field("client_timeout_ms", pl.Float64, False,
+          "The response timeout the client set for the call, in milliseconds (the provider "
+          "recommends 180 000).",
+          ("timeout_ms", "client_timeout", "request_timeout_ms", "read_timeout_ms")),
+    Field("quantity", pl.Float64, False,
+          "The quantity requested (submitOrder, modifyOrder), e.g. `5.0`.",
+          ("qty", "quantity_required", "quantityrequired")),
+    Field("payload_hash", pl.String, False,
+          "A digest of the request body: two calls with the same digest sent the same request.",
+          ("body_hash", "request_hash", "payload_digest", "body_sha256", "request_digest")),
 )
 
 FIELDS_BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
+
+# Fields the engine adds to every row before the rules run, from the log and the config file;
+# rules use them like canonical fields, but logs never supply them.
+DERIVED: tuple[Field, ...] = (
+    Field("subject", pl.String, False,
+          "What the call is about: the PO reference when there is one, else the order id, else "
+          "the part number. Retries and resubmissions of one thing share a subject."),
+    Field("maintenance_window", pl.String, False,
+          "The name of the configured maintenance window the call falls in; empty outside "
+          "every window (`maintenance:` in trafficlint.yaml)."),
+    Field("is_live", pl.Boolean, False,
+          "True when `environment` is one of `live_environments` (default live, production, "
+          "prod), false for any other environment, empty when the log has none."),
+    Field("part_listed", pl.Boolean, False,
+          "True when `part_number` is in `known_skus` (your agreed price book), false when it is "
+          "not, empty when no list is configured or the call has no part number."),
+)
 REQUIRED = tuple(field.name for field in FIELDS if field.required)
 
 # Columns every loaded frame carries besides the canonical fields.

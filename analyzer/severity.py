@@ -1,7 +1,8 @@
-"""Severity levels, ordered, and the escalation step of the provider each one resembles."""
+"""Severity levels, ordered, and the provider's escalation ladder they are read against."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -23,17 +24,31 @@ class Severity(IntEnum):
 
 LEVELS = tuple(level.label for level in Severity)
 
-# How the provider's escalation ladder reads each level (status page; nuvias-order-api.md 8.2).
-ESCALATION = {
-    Severity.INFO: "hygiene: no provider action expected",
-    Severity.WARNING: "likely to raise a query with your technical team",
-    Severity.CRITICAL: "continuous traffic: risks a call from the provider's technical team, "
-                       "a short-term blacklist, or loss of API access",
-}
-
 FAIL_ON_CHOICES = (*LEVELS, "never")
 
 
 def fail_threshold(fail_on: str) -> Severity | None:
     """The lowest severity that fails the run; None for `never`."""
     return None if fail_on == "never" else Severity.parse(fail_on)
+
+
+DAY = 86400.0
+
+# The provider's escalation ladder (status page), step by step; `provider.py` says which step a
+# client's traffic resembles.
+LADDER: tuple[tuple[str, str], ...] = (
+    ("none", "nothing the provider's monitoring would single out"),
+    ("query", "a query to your technical team"),
+    ("contact", "a call from the provider's technical team"),
+    ("restriction", "a short-term blacklist"),
+    ("withdrawal", "loss of API access"),
+)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """How long critical traffic runs before it resembles the ladder's later steps (ours: the
+    provider gives no durations)."""
+
+    restriction_after: float = DAY  # seconds
+    withdrawal_after: float = 3 * DAY

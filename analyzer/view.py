@@ -1,29 +1,21 @@
 """Shape the report's plain dict for reading: findings grouped by client and by rule, a verdict,
-each client's escalation step and daily rates, chart geometry, and tables capped so that a
-report's size does not grow with the log. Templates only loop over what this builds."""
+each client's place on the provider's escalation ladder with its daily rates (both from the
+model), what the gate made of suppressions and the baseline, chart geometry, and tables capped
+so that a report's size does not grow with the log. Templates only loop over what this builds."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from analyzer import charts
 from analyzer.durations import format_duration
-from analyzer.severity import ESCALATION, Severity
+from analyzer.severity import DAY, Severity
+from analyzer.severity import LADDER as STEPS
 
 _RANK = {level.label: int(level) for level in Severity}
-# The provider's escalation ladder (status page), and the step each level's traffic reaches:
-# a warning usually gets a query; continuous (critical) traffic gets a call and, if it goes on,
-# the last two steps.
-LADDER = (
-    "a query to your technical team",
-    "a call from the provider's technical team",
-    "a short-term blacklist",
-    "loss of API access",
-)
-LADDER_STEP = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
-DAY = 86400.0
-MIN_SPAN = 3600.0  # daily rates from less than an hour of traffic would be guesses
+# The rungs of the provider's escalation ladder, as the report draws them (severity.py has the
+# ladder with the names of its steps).
+LADDER = tuple(text for _, text in STEPS[1:])
 
 # Rows shown before "N more of M": the full lists are in the JSON and SARIF reports.
 MAX_CLIENT_ROWS = 200
@@ -36,12 +28,10 @@ MAX_VALUE_CHARS = 200
 
 def build(report: dict[str, Any]) -> dict[str, Any]:
     findings = report["findings"]
-    span = _span_seconds(report["summary"]["time_span"])
     rules = [_rule(rule, findings) for rule in report["rules"]]
     by_client = group(findings, "client_id")
-    clients = sorted((_client(c, by_client.get(c["client_id"], []), span)
-                      for c in report["clients"]),
-                     key=lambda c: (-c["rank"], -c["errors"], c["client_id"]))
+    clients = sorted((_client(c, by_client.get(c["client_id"], [])) for c in report["clients"]),
+                     key=lambda c: (-c["step"], -c["rank"], -c["errors"], c["client_id"]))
     flagged = [c for c in clients if c["findings"]]
     return {
         "report": report,
@@ -53,10 +43,12 @@ def build(report: dict[str, Any]) -> dict[str, Any]:
         "client_cards": _capped(flagged, MAX_CLIENT_CARDS),
         "rules": rules,
         "rules_by_id": {rule["id"]: rule for rule in rules},
+        "suppressions": _suppressions(report["suppressions"]),
+        "baseline": report["baseline"],
         "files": report["inputs"]["files"],
         "file_rows": _capped(report["inputs"]["files"], MAX_FILE_ROWS),
         "ignored_files": report["inputs"]["ignored_files"],
-        "rates": _rates_note(span),
+        "rates": _rates_note(report["summary"]["observed_seconds"]),
         "charts": _charts(report.get("traffic"), rules),
         "ladder": LADDER,
         "has_status": any(status(f) for f in findings),
@@ -67,18 +59,10 @@ def _capped(items: list[Any], limit: int) -> dict[str, Any]:
     return {"shown": items[:limit], "hidden": max(len(items) - limit, 0), "total": len(items)}
 
 
-def _span_seconds(span: dict[str, str | None]) -> float:
-    if not span["first"] or not span["last"]:
-        return MIN_SPAN
-    first, last = (datetime.fromisoformat(span[k].replace("Z", "+00:00"))
-                   for k in ("first", "last"))
-    return max((last - first).total_seconds(), MIN_SPAN)
-
-
-def _rates_note(span: float) -> str:
-    if span >= DAY:
-        return f"per day over {format_duration(span)} of traffic"
-    return f"per day, extrapolated from {format_duration(span)} of traffic"
+def _rates_note(observed: float) -> str:
+    if observed >= DAY:
+        return f"per day over {format_duration(observed)} of traffic"
+    return f"per day, projected from {format_duration(observed)} of traffic"
 
 
 def group(findings: list[dict[str, Any]], field: str) -> dict[str, list[dict[str, Any]]]:
@@ -89,50 +73,43 @@ def group(findings: list[dict[str, Any]], field: str) -> dict[str, list[dict[str
     return grouped
 
 
-def _client(traffic: dict[str, Any], own: list[dict[str, Any]], span: float) -> dict[str, Any]:
-    worst = max((_RANK[f["severity"]] for f in own), default=0)
-    counts = {level.label: sum(f["severity"] == level.label for f in own)
+def _client(traffic: dict[str, Any], own: list[dict[str, Any]]) -> dict[str, Any]:
+    """A client with its findings. Its badge is its worst finding that counts (not suppressed);
+    its ladder step is the model's, which counts suppressed findings too: a suppression
+    changes the gate, not what the provider sees."""
+    active = [f for f in own if not f["suppressed"]]
+    worst = max((_RANK[f["severity"]] for f in active), default=0)
+    counts = {level.label: sum(f["severity"] == level.label for f in active)
               for level in sorted(Severity, reverse=True)}
-    flagged = _flagged_calls(own)
-    days = span / DAY
     return {
         **traffic,
         "findings": own,
+        "suppressed": [f for f in own if f["suppressed"]],
         "card_findings": _capped(own, MAX_CARD_FINDINGS),
         "rank": worst,
         "worst": Severity(worst).label if worst else "ok",
-        "escalation": ESCALATION[Severity(worst)] if worst else "no anti-patterns found",
-        **_step(LADDER_STEP[Severity(worst)] if worst else 0),
+        **_step(traffic["escalation"]),
         "counts": counts,
         "rules": sorted({f["rule"] for f in own}),
-        "error_share": traffic["errors"] / traffic["calls"] if traffic["calls"] else 0.0,
-        "calls_per_day": traffic["calls"] / days,
-        "errors_per_day": traffic["errors"] / days,
-        "flagged_calls": flagged,
-        "flagged_per_day": flagged / days,
+        "error_share": _share(traffic["errors"], traffic["calls"]),
+        "flagged_calls": traffic["avoidable_calls"],
+        "flagged_per_day": traffic["avoidable_per_day"],
+        "avoidable_share": _share(traffic["avoidable_calls"], traffic["calls"]),
     }
 
 
-def _step(step: int) -> dict[str, Any]:
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _step(escalation: dict[str, Any]) -> dict[str, Any]:
     """Where on the provider's escalation ladder a client's traffic stands (0: below it)."""
+    step = escalation["step"]
     if step == 0:
         return {"step": 0, "step_text": "none: hygiene, no provider action expected",
                 "next_steps": []}
     return {"step": step, "step_text": f"step {step} of {len(LADDER)}: {LADDER[step - 1]}",
             "next_steps": list(LADDER[step:])}
-
-
-def _flagged_calls(findings: list[dict[str, Any]]) -> int:
-    """Calls in this client's findings. A rule's checks can cover the same calls (a missing id
-    asked again and again is also part of a stream of not-found answers), so each rule counts
-    with its largest check; different rules look at different calls."""
-    per_check: dict[tuple[str, str], int] = {}
-    for f in findings:
-        per_check[f["rule"], f["check"]] = per_check.get((f["rule"], f["check"]), 0) + f["count"]
-    per_rule: dict[str, int] = {}
-    for (rule, _), calls in per_check.items():
-        per_rule[rule] = max(per_rule.get(rule, 0), calls)
-    return sum(per_rule.values())
 
 
 def _rule(rule: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -175,6 +152,14 @@ def clip(value: str) -> str:
     return value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS] + "…"
 
 
+def _suppressions(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_state: dict[str, list[dict[str, Any]]] = {
+        "active": [], "expired": [], "unused": [], "rule-not-run": []}
+    for entry in entries:
+        by_state[entry["state"]].append(entry)
+    return by_state
+
+
 def _charts(traffic: dict[str, Any] | None, rules: list[dict[str, Any]]) -> dict[str, Any]:
     if traffic is None:
         return {"calls": None, "errors": None, "gaps": {}, "per": "", "windows": []}
@@ -194,17 +179,35 @@ def _charts(traffic: dict[str, Any] | None, rules: list[dict[str, Any]]) -> dict
 
 def _verdict(report: dict[str, Any], clients: list[dict[str, Any]]) -> dict[str, Any]:
     summary = report["summary"]
-    flagged = [c for c in clients if c["findings"]]
-    if not flagged:
+    acted_on = [c for c in clients if c["step"]]
+    if not acted_on and any(c["findings"] for c in clients):
+        headline = ("Only hygiene findings: nothing here would draw the provider's attention, "
+                    "but the findings below are worth fixing.")
+    elif not acted_on:
         headline = "No anti-patterns found: nothing here would draw the provider's attention."
     else:
-        worst = Severity(max(c["rank"] for c in flagged))
-        headline = (f"{len(flagged)} of {len(clients)} client{'s' if len(clients) != 1 else ''} "
-                    f"show anti-patterns; the worst is {worst.label}: {ESCALATION[worst]}.")
+        worst = max(acted_on, key=lambda c: c["step"])
+        headline = (f"{len(acted_on)} of {len(clients)} client"
+                    f"{'s' if len(clients) != 1 else ''} show anti-patterns the provider would "
+                    f"act on; the worst resembles {worst['step_text']}.")
     return {
         "headline": headline,
         "failed": summary["failed"],
         "status": "fail" if summary["failed"] else "pass",
         "fail_on": summary["fail_on"],
-        "clients": _capped(flagged, MAX_CLIENT_CARDS),
+        "gate": _gate_text(summary),
+        "clients": _capped([c for c in clients if c["findings"]], MAX_CLIENT_CARDS),
     }
+
+
+def _gate_text(summary: dict[str, Any]) -> str:
+    """Which findings the pass/fail verdict rests on, in words."""
+    if summary["fail_on"] == "never":
+        return "no gate: fail_on is never"
+    gating = summary["gating"]
+    what = f"{gating} finding{'s' if gating != 1 else ''} at or above {summary['fail_on']}"
+    if summary["baseline"] is not None:
+        what += f" that {'is' if gating == 1 else 'are'} new or worse than the baseline"
+    if summary["suppressed"]:
+        what += f" ({summary['suppressed']} suppressed not counted)"
+    return what

@@ -17,8 +17,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PINNED_VERSIONS, REPO, run_check
+from conftest import PINNED_VERSIONS, REPO, fixed_clock
 
+from analyzer.check import check
+from analyzer.config import load_config
 from analyzer.render import render_html
 
 pytestmark = pytest.mark.browser
@@ -45,7 +47,8 @@ def sample_report(tmp_path_factory) -> Path:
     versions = check_module.versions
     check_module.versions = lambda: PINNED_VERSIONS
     try:
-        html = render_html(run_check([REPO / "sample_logs"]))
+        config = load_config(REPO / "sample_logs" / "trafficlint.yaml")
+        html = render_html(check([str(REPO / "sample_logs")], config, clock=fixed_clock))
     finally:
         check_module.versions = versions
     path = tmp_path_factory.mktemp("report") / "report.html"
@@ -85,10 +88,10 @@ def page(browser, sample_report):
 def test_report_shows_verdict_findings_and_charts(page):
     verdict = page.locator("#verdict")
     assert verdict.is_visible()
-    assert verdict.inner_text().startswith("FAIL · 5 of 7 clients show anti-patterns")
+    assert verdict.inner_text().startswith("FAIL · 11 of 14 clients show anti-patterns")
     assert "deltaware-poller" in verdict.inner_text()
     rows = page.locator("table.findings tbody tr")
-    assert rows.count() == 17
+    assert rows.count() == 136
     assert rows.first.is_visible()
     assert "2200-46162-025" in page.locator("#rule-NUV-001 table.findings").inner_text()
     for chart in ("#chart-calls svg", "#chart-errors svg", "#chart-gaps-NUV-001-polling svg"):
@@ -107,7 +110,7 @@ def test_report_shows_verdict_findings_and_charts(page):
 def test_tables_sort_and_filter(page):
     table = page.locator("#client-table")
     names = lambda: table.locator("tbody tr td:first-child").all_inner_texts()  # noqa: E731
-    assert names()[0] == "evergreen-ghost"  # most severe, then most errors
+    assert names()[0] == "fjord-unlisted"  # furthest up the escalation ladder, then most severe
     table.locator("thead th", has_text="Calls a day").locator("button").click()
     assert names()[0] == "granite-dupes"  # fewest calls a day first
     table.locator("thead th", has_text="Calls a day").locator("button").click()
@@ -117,14 +120,14 @@ def test_tables_sort_and_filter(page):
     visible = [n for n, row in zip(names(), table.locator("tbody tr").all(), strict=True)
                if row.is_visible()]
     assert visible == ["bluefin-quiet"]
-    assert page.locator(".table-tools .meta").first.inner_text() == "1 of 7 rows"
+    assert page.locator(".table-tools .meta").first.inner_text() == "1 of 14 rows"
 
 
 def test_without_javascript_the_report_is_whole(browser, sample_report):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(sample_report.as_uri())
-    assert page.locator("table.findings tbody tr").count() == 17
+    assert page.locator("table.findings tbody tr").count() == 136
     assert page.locator("#chart-errors svg").is_visible()
     assert page.locator(".table-tools").count() == 0  # no dead controls
     context.close()

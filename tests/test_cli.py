@@ -11,13 +11,22 @@ from conftest import CASES, REPO
 FAIL_001 = str(CASES / "NUV-001" / "fail.csv")
 KNOWN = ", ".join(sorted(p.stem for p in (REPO / "rules").glob("*.yaml")))
 PASS_001 = str(CASES / "NUV-001" / "pass.csv")
+KNOWN = ", ".join(sorted(path.stem for path in (REPO / "rules").glob("*.yaml")))
 
 
 def test_clean_log_exits_0(cli):
-    code, out, err = cli("check", PASS_001)
+    code, out, err = cli("check", PASS_001, "--select", "NUV-001")
     assert (code, err) == (0, "")
     assert "findings: 0 critical, 0 warning, 0 info (fail on warning: PASS)" in out
     assert "no anti-patterns: burst, every-15-min, many-skus, other-operation, retrying\n" in out
+
+
+def test_info_findings_do_not_fail_the_default_gate(cli):
+    code, out, err = cli("check", PASS_001)  # an order polled every 8 minutes: NUV-014, info
+    assert (code, err) == (0, "")
+    assert "INFO     NUV-014 order-status-polling/polling  order_id=SO52315" in out
+    assert "findings: 0 critical, 0 warning, 1 info (fail on warning: PASS)" in out
+    assert cli("check", PASS_001, "--fail-on", "info")[0] == 1
 
 
 def test_findings_exit_1_with_the_summary(cli):

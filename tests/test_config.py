@@ -11,6 +11,7 @@ from analyzer.config import KEYS, RuleOverride, load_config
 from analyzer.errors import ConfigError
 from analyzer.schema import FIELDS_BY_NAME
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
+from analyzer.rules import FIELD_KINDS
 from analyzer.severity import Severity
 from conftest import CASES, run_check
 
@@ -84,3 +85,117 @@ def test_select_and_ignore():
     assert {f.rule for f in run_check([fixture], ignore=("NUV-002",)).findings} == {
         "NUV-001", "NUV-003"}
     assert {f.rule for f in run_check([fixture], select=("NUV-002",)).findings} == {"NUV-002"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("maintenance: {name: x}\n", "maintenance: expected a list of windows, each {name, start, "
+     "end} or {name, days, from, to, timezone}"),
+    ("maintenance: [{start: 2026-11-18T02:00:00Z, end: 2026-11-18T02:30:00Z}]\n",
+     "maintenance[0].name: every window needs a name (e.g. the provider's announcement)"),
+    ("maintenance: [{name: x, start: 2026-11-18T02:00:00, end: 2026-11-18T02:30:00Z}]\n",
+     "maintenance[0].start: needs a time and a UTC offset, e.g. 2026-11-18T02:00:00Z, got "
+     "datetime.datetime(2026, 11, 18, 2, 0)"),
+    ("maintenance: [{name: x, start: '2026-11-18T03:00Z', end: 2026-11-18T02:30:00Z}]\n",
+     "maintenance[0].end: must be later than start"),
+    ("maintenance: [{name: x, start: soon, end: 2026-11-18T02:30:00Z}]\n",
+     "maintenance[0].start: expected an ISO-8601 instant with an offset, e.g. "
+     "2026-11-18T02:00:00Z, got 'soon'"),
+    ("maintenance: [{name: x, start: 2026-11-18T02:00:00Z, end: 2026-11-18T02:30:00Z, "
+     "days: [sun]}]\n", "maintenance[0]: give either start and end (one window) or days, from "
+     "and to (a recurring window), not both"),
+    ("maintenance: [{name: x, days: [sunday, funday], from: '01:00', to: '02:00'}]\n",
+     "maintenance[0].days: expected a list of mon, tue, wed, thu, fri, sat, sun, or one of "
+     "daily, weekdays, weekends, got ['sunday', 'funday']"),
+    ("maintenance: [{name: x, days: daily, from: 23:00, to: '02:00'}]\n",
+     "maintenance[0].from: write the time in quotes, e.g. '02:00' (YAML read it as the number "
+     "1380)"),
+    ("maintenance: [{name: x, days: daily, from: '25:00', to: '02:00'}]\n",
+     "maintenance[0].from: expected a time of day such as '02:00', got '25:00'"),
+    ("maintenance: [{name: x, days: daily, from: '02:00', to: '02:00'}]\n",
+     "maintenance[0].to: must differ from `from` (a window of no length, or of a whole day)"),
+    ("maintenance: [{name: x, days: daily, from: '01:00', to: '02:00', timezone: Mars}]\n",
+     "maintenance[0].timezone: unknown time zone 'Mars' (expected an IANA name such as "
+     "Europe/London or UTC)"),
+    ("maintenance: [{name: x, days: daily, from: '01:00', to: '02:00', every: week}]\n",
+     "maintenance[0].every: unknown key (expected one of: name, start, end, days, from, to, "
+     "timezone)"),
+    ("known_skus: []\n", "known_skus: expected a non-empty list of part numbers, or the path of "
+     "a file with one part number per line"),
+    ("known_skus: price-book.txt\n", "known_skus: cannot read the SKU list {dir}/price-book.txt: "
+     "No such file or directory"),
+    ("live_environments: [live, 3]\n", "live_environments: expected an environment name or a "
+     "list of them, e.g. [live, prod]"),
+    ("baseline_tolerance: -1\n", "baseline_tolerance: expected a number of 0 or more (0.5: a "
+     "finding is worsened when its count grew by more than half), got -1"),
+    ("baseline: 7\n", "baseline: expected the path of a file, relative to this config file"),
+    ("escalation: {restriction_after: 2d, withdrawal_after: 1d}\n",
+     "escalation.withdrawal_after: must be longer than restriction_after"),
+    ("escalation: {blacklist_after: 2d}\n", "escalation.blacklist_after: unknown key (expected "
+     "one of: restriction_after, withdrawal_after)"),
+    ("suppressions: [{rule: NUV-001, client: a, expires: 2027-01-31}]\n",
+     "suppressions[0].reason: required: why this is accepted for now; a suppression needs a "
+     "reason"),
+    ("suppressions: [{rule: NUV-001, client: a, reason: known}]\n",
+     "suppressions[0].expires: required: the date after which the suppression stops, e.g. "
+     "2027-01-31; suppressions do not last for ever"),
+    ("suppressions: [{rule: NUV-001, client: a, reason: known, expires: never}]\n",
+     "suppressions[0].expires: expected a date such as 2027-01-31, got 'never'"),
+    ("suppressions: [{rule: NUV-001, client: a, reason: known, expires: 2027-01-31, "
+     "key: {sku: x}}]\n", "suppressions[0].key: unknown field 'sku' (expected one of: {fields})"),
+    ("suppressions: [{rule: NUV-999, client: a, reason: known, expires: 2027-01-31}]\n",
+     "suppressions[0].rule: unknown rule 'NUV-999' (known: {known})"),
+    ("suppressions: [{rule: NUV-001, client: a, reason: ' ', expires: 2027-01-31}]\n",
+     "suppressions[0].reason: expected why this is accepted for now; a suppression needs a "
+     "reason, got ' '"),
+])
+def test_gate_config_problem_is_named(tmp_path, text, expected):
+    known = ", ".join(rule.id for rule in RULES)
+    fields = ", ".join(name for name in FIELD_KINDS if name != "client_id")
+    expected = (expected.replace("{dir}", str(tmp_path)).replace("{known}", known)
+                .replace("{fields}", fields))
+    assert config_problems(tmp_path, text) == [expected]
+
+
+def test_gate_config_is_read(tmp_path):
+    (tmp_path / "skus.txt").write_text("# price book\n2200-46162-025\n\n2200-48820-025  # PSU\n")
+    path = tmp_path / "trafficlint.yaml"
+    path.write_text(textwrap.dedent("""\
+        maintenance:
+          - {name: upgrade, start: 2026-11-18T02:00:00Z, end: '2026-11-18T04:30:00+02:00'}
+          - {name: patching, days: weekends, from: '23:00', to: '01:30', timezone: Europe/London}
+        known_skus: skus.txt
+        live_environments: prd
+        baseline: base/baseline.json
+        baseline_tolerance: 1
+        escalation: {restriction_after: 12h}
+        suppressions:
+          - {rule: NUV-001, client: a, key: {part_number: 2200-46162-025}, reason: fixed in 4.2,
+             expires: 2027-01-31, owner: ops}
+        """))
+    config = load_config(path)
+    upgrade, patching = config.maintenance
+    assert upgrade.describe() == "2026-11-18 02:00 to 2026-11-18 02:30 UTC"
+    assert patching.describe() == "sat, sun 23:00-01:30 Europe/London"
+    assert config.known_skus == {"2200-46162-025", "2200-48820-025"}
+    assert config.live_environments == ("prd",)
+    assert config.baseline == tmp_path / "base" / "baseline.json"
+    assert config.baseline_tolerance == 1.0
+    assert (config.escalation.restriction_after, config.escalation.withdrawal_after) == (
+        12 * 3600, 3 * 86400)
+    entry, = config.suppressions
+    assert (entry.rule, entry.client_id, entry.key, entry.owner, str(entry.expires)) == (
+        "NUV-001", "a", (("part_number", "2200-46162-025"),), "ops", "2027-01-31")
+    assert entry.where == f"{path}: suppressions[0]"
+
+
+def test_a_share_may_be_written_as_a_percentage(tmp_path):
+    path = tmp_path / "trafficlint.yaml"
+    path.write_text("rules: {NUV-007: {params: {min_share: 35%, min_errors: 30}}}\n")
+    bound = {b.rule.id: b for b in bind_for_run(RULES, load_config(path))}
+    assert bound["NUV-007"].params["min_share"] == 0.35
+    assert bound["NUV-007"].param_text("min_share") == "35%"
+    path.write_text("rules: {NUV-007: {params: {min_share: 135%}}}\n")
+    with pytest.raises(ConfigError) as caught:
+        bind_for_run(RULES, load_config(path))
+    assert caught.value.messages == [f"{path}: rules.NUV-007.params.min_share: expected a share "
+                                     f"from 0 to 1 (or a percentage such as 20%), got '135%'"]

@@ -199,3 +199,158 @@ def test_sustained_counts_consecutive_clock_hours():
                                                               (5, 0))]
     out = pl.DataFrame({"timestamp": times}).select(sustained_seconds())
     assert out.item() == 3 * 3600
+
+
+def errors(rows, min_count, window=None, observed=None, **opt):
+    """count with `of` = the failed calls (ok is False)."""
+    options = {"min_count": min_count, "window": window, "of": ~pl.col("ok"),
+               "observed": observed, **opt}
+    return KINDS["count"].run(frame(rows), ["client_id"], options)
+
+
+def test_count_of_counts_only_matching_calls_and_only_they_offend():
+    rows = [("a", m, m % 2 == 0) for m in range(10)]  # failures at 1, 3, 5, 7, 9
+    out = errors(rows, 5, window=3600).collect()
+    assert sorted(out[SOURCE_LINE].to_list()) == [2, 4, 6, 8, 10]
+    assert out["count"][0] == 5 and out["sample"][0] == 10 and out["share"][0] == 0.5
+
+
+def test_count_min_share_is_a_share_of_the_calls_in_the_window():
+    rows = [("a", m, m >= 4) for m in range(20)]  # 4 failures in 20 calls: 20%
+    assert lines(errors(rows, 4, window=3600, min_share=0.2)) == [1, 2, 3, 4]
+    assert lines(errors(rows, 4, window=3600, min_share=0.25)) == [1, 2, 3, 4]  # first 16 calls
+    late = [("a", m, m < 16) for m in range(20)]  # the failures come last: never 25% of 20
+    assert lines(errors(late, 4, window=3600, min_share=0.25, min_sample=20)) == []
+    assert lines(errors(late, 4, window=3600, min_share=0.2, min_sample=20)) == [17, 18, 19, 20]
+
+
+def test_count_min_sample_keeps_a_few_calls_from_making_a_trend():
+    rows = [("a", 0, False), ("a", 1, False), ("a", 2, True)]  # 2 of 3 calls failed
+    assert lines(errors(rows, 2, window=3600, min_share=0.5)) == [1, 2]
+    assert lines(errors(rows, 2, window=3600, min_share=0.5, min_sample=4)) == []
+
+
+def test_count_or_count_qualifies_whatever_the_share():
+    rows = [("a", m / 10, m >= 5) for m in range(100)]  # 5 failures in 100 calls
+    assert lines(errors(rows, 5, window=3600, min_share=0.2)) == [1, 2, 3, 4, 5]  # early window
+    rows = [("a", m / 10, m < 95) for m in range(100)]  # the 5 failures come last: 5%
+    assert lines(errors(rows, 5, window=3600, min_share=0.2)) == []
+    assert lines(errors(rows, 5, window=3600, min_share=0.2, or_count=5)) == [96, 97, 98, 99, 100]
+
+
+def test_count_normalise_scales_a_run_shorter_than_the_window():
+    rows = [("a", 2 * m, m % 3 != 0) for m in range(10)]  # 20 min: 4 failures of 10 calls
+    assert lines(errors(rows, 12, window=3600, observed=18 * 60)) == []
+    normalised = errors(rows, 12, window=3600, observed=18 * 60, normalise=True).collect()
+    assert sorted(normalised[SOURCE_LINE].to_list()) == [1, 4, 7, 10]
+    assert normalised["count"][0] == 4 and abs(normalised["rate"][0] - 4 * 60 / 18) < 1e-9
+
+
+def test_count_normalise_changes_nothing_when_the_run_covers_a_window():
+    rows = [("a", 2 * m, m % 3 != 0) for m in range(10)]
+    assert lines(errors(rows, 12, window=3600, observed=3600, normalise=True)) == []
+
+
+def test_count_normalise_still_needs_the_minimum_sample():
+    rows = [("a", 2 * m, m % 3 != 0) for m in range(10)]
+    assert lines(errors(rows, 12, window=3600, observed=18 * 60, normalise=True,
+                        min_sample=11)) == []
+
+
+def test_count_metrics_come_from_the_worst_qualifying_window():
+    rows = [("a", m, False) for m in range(3)] + [("a", 120 + m, False) for m in range(5)]
+    out = errors(rows, 3, window=3600).collect()
+    assert out.height == 8
+    assert (out["count"][0], out["sample"][0], out["rate"][0]) == (5, 5, 5.0)
+
+
+def test_count_whole_log_share_and_sample():
+    rows = [("a", m * 600, m < 6) for m in range(10)] + [("b", 1, False)]
+    out = errors(rows, 4, min_share=0.4).collect()
+    assert sorted(out[SOURCE_LINE].to_list()) == [7, 8, 9, 10]
+    assert (out["count"][0], out["sample"][0], out["share"][0]) == (4, 10, 0.4)
+
+
+def state_frame(rows: list[tuple[str, float, str, str | None]]) -> pl.LazyFrame:
+    """(order, minutes after T0, operation, status reported) rows."""
+    return pl.LazyFrame({
+        "client_id": ["c"] * len(rows),
+        "order_id": [o for o, _, _, _ in rows],
+        "timestamp": [T0 + timedelta(minutes=m) for _, m, _, _ in rows],
+        "operation": [op for _, _, op, _ in rows],
+        "order_status": [st for _, _, _, st in rows],
+        SOURCE_FILE: ["f"] * len(rows),
+        SOURCE_LINE: list(range(1, len(rows) + 1)),
+    }).with_columns(pl.col("timestamp").dt.cast_time_unit("ms"))
+
+
+def after_state(rows, state="order_status", min_count=1):
+    opt = {"first": pl.col("order_status").is_in(["Billed"]).fill_null(False),
+           "then": pl.col("operation") == "modifyOrder", "within": None,
+           "min_count": min_count, "state": state}
+    return KINDS["sequence"].run(state_frame(rows), ["client_id", "order_id"], opt)
+
+
+def test_sequence_state_judges_only_the_last_known_state():
+    rows = [("SO1", 0, "orderStatus", "Pending Approval"), ("SO1", 1, "modifyOrder", None),
+            ("SO1", 2, "orderStatus", "Billed"), ("SO1", 3, "modifyOrder", None),
+            ("SO2", 0, "orderStatus", "Billed"), ("SO2", 1, "orderStatus", None),
+            ("SO2", 2, "modifyOrder", None)]
+    assert lines(after_state(rows)) == [4, 7]
+
+
+def test_sequence_state_a_later_state_replaces_an_earlier_one():
+    # Without `state`, any earlier Billed call counts; with it, only the latest state does.
+    rows = [("SO1", 0, "orderStatus", "Billed"), ("SO1", 1, "orderStatus", "Pending Fulfilment"),
+            ("SO1", 2, "modifyOrder", None)]
+    assert lines(after_state(rows, state=None)) == [3]
+    assert lines(after_state(rows)) == []
+
+
+def test_sequence_state_a_call_is_not_judged_on_its_own_state():
+    rows = [("SO1", 0, "modifyOrder", "Billed")]
+    assert lines(after_state(rows)) == []
+
+
+def test_sequence_within_is_strict():
+    rows = [("a", 0, True), ("a", 5, False)]  # exactly 5 minutes later
+    assert lines(sequence(rows, within=300)) == []
+    assert lines(sequence(rows, within=301)) == [2]
+
+
+def streak(rows, max_length=None, max_span=None, max_gap=None):
+    opt = {"while": ~pl.col("ok"), "max_length": max_length, "max_span": max_span,
+           "max_gap": max_gap}
+    return KINDS["streak"].run(frame(rows), ["client_id"], opt)
+
+
+def test_streak_flags_runs_longer_than_max_length():
+    six = [("a", 5 * i, False) for i in range(6)] + [("a", 30, True)]
+    assert lines(streak(six, max_length=6)) == []
+    seven = [("a", 5 * i, False) for i in range(7)]
+    out = streak(seven, max_length=6).collect()
+    assert sorted(out[SOURCE_LINE].to_list()) == [1, 2, 3, 4, 5, 6, 7]
+    assert (out["length"][0], out["run_span"][0]) == (7, 30 * 60)
+
+
+def test_streak_a_call_that_does_not_meet_while_ends_the_run():
+    rows = [("a", i, i == 4) for i in range(9)]  # 4 failures, a success, 4 failures
+    assert lines(streak(rows, max_length=4)) == []
+    assert lines(streak(rows, max_length=3)) == [1, 2, 3, 4, 6, 7, 8, 9]
+
+
+def test_streak_max_span_is_strict():
+    rows = [("a", 0, False), ("a", 30, False)]
+    assert lines(streak(rows, max_span=1800)) == []
+    assert lines(streak(rows + [("a", 30.5, False)], max_span=1800)) == [1, 2, 3]
+
+
+def test_streak_a_long_pause_ends_the_run():
+    rows = [("a", 0, False), ("a", 1, False), ("a", 3 * 60, False), ("a", 3 * 60 + 1, False)]
+    assert lines(streak(rows, max_length=3)) == [1, 2, 3, 4]
+    assert lines(streak(rows, max_length=3, max_gap=3600)) == []
+
+
+def test_streak_keys_are_separate():
+    rows = [("a", 2 * i, False) for i in range(3)] + [("b", 2 * i + 1, False) for i in range(3)]
+    assert lines(streak(rows, max_length=3)) == []

@@ -1,24 +1,37 @@
 """Every rule has a case folder: `fail.*` must give exactly the findings in `expected.json`
-(compared on stable fields, not wording), and `pass.*`, a near miss, must give none."""
+(compared on stable fields, not wording), and `pass.*`, a near miss, must give none. A case
+folder may carry a `trafficlint.yaml` for rules that read the config (maintenance windows, the
+price book); both logs run with it."""
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from conftest import CASES, REPO, run_check
+from analyzer.check import check
+from analyzer.config import load_config
+from conftest import CASES, REPO, fixed_clock
 
 RULE_IDS = sorted(p.stem for p in (REPO / "rules").glob("*.yaml"))
 STABLE = ("rule", "check", "severity", "client_id", "key", "count", "first_seen", "last_seen")
 
 
 def _log(rule_id: str, stem: str) -> Path:
-    found = sorted((CASES / rule_id).glob(f"{stem}.*"))
+    found = sorted(p for p in (CASES / rule_id).glob(f"{stem}.*"))
     assert found, f"tests/cases/{rule_id}/ needs a {stem}.* log"
     return found[0]
+
+
+def run_case(rule_id: str, stem: str, only_its_rule: bool = True) -> dict:
+    config_file = CASES / rule_id / "trafficlint.yaml"
+    config = load_config(config_file if config_file.exists() else None)
+    if only_its_rule:
+        config = replace(config, select=(rule_id,))
+    return check([str(_log(rule_id, stem))], config, clock=fixed_clock).to_dict()
 
 
 def _stable(finding: dict) -> dict:
@@ -29,7 +42,7 @@ def _stable(finding: dict) -> dict:
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_fail_log_gives_expected_findings(rule_id):
-    report = run_check([_log(rule_id, "fail")], select=(rule_id,)).to_dict()
+    report = run_case(rule_id, "fail")
     assert report["summary"]["rows_rejected"] == 0, "case logs must be fully analysed"
     actual = [_stable(f) for f in report["findings"]]
     expected_path = CASES / rule_id / "expected.json"
@@ -41,7 +54,7 @@ def test_fail_log_gives_expected_findings(rule_id):
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_near_miss_gives_nothing(rule_id):
-    report = run_check([_log(rule_id, "pass")], select=(rule_id,)).to_dict()
+    report = run_case(rule_id, "pass")
     assert report["summary"]["rows_rejected"] == 0
     assert report["findings"] == []
 
@@ -49,5 +62,5 @@ def test_near_miss_gives_nothing(rule_id):
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_fail_log_fires_only_its_own_rule(rule_id):
     """A case log shows one anti-pattern, so the rule it is for is the only one to fire."""
-    report = run_check([_log(rule_id, "fail")]).to_dict()
+    report = run_case(rule_id, "fail", only_its_rule=False)
     assert {f["rule"] for f in report["findings"]} == {rule_id}

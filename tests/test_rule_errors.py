@@ -75,7 +75,7 @@ def test_builtin_pack_loads():
     ("key: [client_id, part_number]", "key: [part_number]",
      "detect[0].key: must include client_id: findings are per client"),
     ("kind: cadence", "kind: gaps",
-     "detect[0].kind: expected one of: cadence, count, sequence, got 'gaps'"),
+     "detect[0].kind: expected one of: cadence, count, sequence, streak, got 'gaps'"),
     ('message: "{part_number} every {median_gap}"', 'message: "{part_number} every {median}"',
      "detect[0].message: unknown placeholder {median} (expected one of: calls, client_id, gap, "
      "median_gap, part_number, span, streak, streak_span, sustained)"),
@@ -84,7 +84,7 @@ def test_builtin_pack_loads():
      "client_id, gap, median_gap, part_number, span, streak, streak_span, sustained)"),
     ("    short_gap: $gap", "    short_gap: $gap\n    window: 1h",
      "detect[0].window: unknown key (expected one of: name, kind, where, key, message, "
-     "critical_if, short_gap, min_streak, gap_after)"),
+     "critical_if, only_if, measure, short_gap, min_streak, gap_after)"),
 ])
 def test_rule_problem_is_named(tmp_path, old, new, expected):
     assert old in VALID
@@ -95,7 +95,7 @@ def test_every_problem_in_a_file_is_reported_together(tmp_path):
     text = VALID.replace("severity: warning", "severity: bad").replace("kind: cadence", "kind: x")
     assert problems(tmp_path, text) == [
         "severity: expected one of: info, warning, critical, got 'bad'",
-        "detect[0].kind: expected one of: cadence, count, sequence, got 'x'",
+        "detect[0].kind: expected one of: cadence, count, sequence, streak, got 'x'",
     ]
 
 
@@ -131,3 +131,111 @@ def test_duplicate_ids_across_directories(tmp_path):
     assert caught.value.messages == [
         f"{tmp_path / 'b' / 'TST-001.yaml'}: id: TST-001 is also defined in "
         f"{tmp_path / 'a' / 'TST-001.yaml'}"]
+
+
+def detector_problems(tmp_path: Path, detector: str) -> list[str]:
+    """Problems of VALID with its detector replaced by `detector` (YAML, indented 4)."""
+    head = VALID.split("detect:\n")[0]
+    return problems(tmp_path, head + "detect:\n  - name: d\n" + textwrap.indent(
+        textwrap.dedent(detector), "    "))
+
+
+@pytest.mark.parametrize("detector, expected", [
+    ("""\
+     kind: streak
+     key: [client_id]
+     while: {http_status: {gte: 500}}
+     message: "{length} failures"
+     """, "detect[0].max_length: give max_length, max_span or both: a run longer than either "
+          "offends"),
+    ("""\
+     kind: count
+     key: [client_id]
+     min_count: 3
+     normalise: true
+     message: "{count}"
+     """, "detect[0].normalise: needs a window: it applies to the calls in one window"),
+    ("""\
+     kind: count
+     key: [client_id]
+     window: 1h
+     min_count: 3
+     or_count: 10
+     message: "{count}"
+     """, "detect[0].or_count: only means something beside min_share"),
+    ("""\
+     kind: count
+     key: [client_id]
+     window: 1h
+     min_count: 3
+     min_share: 1.5
+     message: "{count}"
+     """, "detect[0].min_share: expected a share from 0 to 1 (or a percentage such as 20%), "
+          "got 1.5"),
+    ("""\
+     kind: count
+     key: [client_id]
+     min_count: 3
+     normalise: yes please
+     message: "{count}"
+     """, "detect[0].normalise: expected true or false, got 'yes please'"),
+    ("""\
+     kind: sequence
+     key: [client_id, order_id]
+     first: {order_status: {eq: Billed}}
+     then: {operation: {eq: cancel}}
+     state: order_state
+     message: "{count}"
+     """, "detect[0].state: unknown field 'order_state' (expected one of: "
+          f"{', '.join(FIELD_KINDS)})"),
+    ("""\
+     kind: count
+     key: [client_id]
+     min_count: 3
+     only_if: {sustained: {gte: soon}}
+     message: "{count}"
+     """, "detect[0].only_if.sustained.gte: expected a duration such as 90s, 15m, 1h30m or 7d "
+          "(units ms, s, m, h, d, w), got 'soon'"),
+    ("""\
+     kind: cadence
+     key: [client_id]
+     short_gap: 1m
+     measure: count
+     message: "{streak}"
+     """, "detect[0].measure: expected one of: none (got 'count')"),
+    ("""\
+     kind: sequence
+     key: [client_id]
+     first: {http_status: {gte: 500}}
+     then: {operation: {exists: true}}
+     measure: min_delay
+     message: "{count}"
+     """, "detect[0].measure: expected one of: count (got 'min_delay')"),
+    ("""\
+     kind: count
+     key: [client_id]
+     where: {is_live: {eq: "yes"}}
+     min_count: 3
+     message: "{count}"
+     """, "detect[0].where.is_live.eq: expected true or false, got 'yes'"),
+])
+def test_detector_option_problem_is_named(tmp_path, detector, expected):
+    assert detector_problems(tmp_path, detector) == [expected]
+
+
+def test_only_if_and_boolean_fields_load(tmp_path):
+    head = VALID.split("detect:\n")[0]
+    (tmp_path / "TST-001.yaml").write_text(head + textwrap.dedent("""\
+        detect:
+          - name: d
+            kind: count
+            key: [client_id]
+            where: {is_live: true, maintenance_window: {exists: false}}
+            of: {http_status: {gte: 500}}
+            window: 1h
+            min_count: 3
+            min_share: 20%
+            only_if: {sustained: {gte: 3h}, share: {gte: 0.5}}
+            message: "{count} of {sample} ({share})"
+        """))
+    assert [r.id for r in load_rules([tmp_path])] == ["TST-001"]

@@ -1,0 +1,132 @@
+"""Baselines: the findings a team has today, recorded so that a CI gate fails only on new or
+worsened findings, and reports the ones that have been fixed.
+
+A finding is recognised across runs by its fingerprint (rule, client and key; stable across
+runs and input order). It is worsened when its severity rose, or its count grew by more than
+`baseline_tolerance` of the recorded count. Suppressed findings are not recorded: their
+suppression accounts for them until it expires.
+
+    {"trafficlint_baseline": 1,
+     "findings": [{"fingerprint": "…", "rule": "NUV-001", "client_id": "…",
+                   "key": {"part_number": "…"}, "severity": "warning", "count": 18}]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from analyzer.engine import fingerprint
+from analyzer.errors import InputError
+from analyzer.model import BaselineComparison, BaselineEntry, Finding
+from analyzer.severity import Severity
+
+FORMAT = "trafficlint_baseline"
+VERSION = 1
+ENTRY_FIELDS = ("fingerprint", "rule", "client_id", "key", "severity", "count")
+
+
+def entry_of(finding: Finding) -> BaselineEntry:
+    return BaselineEntry(finding.fingerprint, finding.rule, finding.client_id, finding.key,
+                         finding.severity, finding.count)
+
+
+def baseline_text(findings: Iterable[Finding]) -> str:
+    """The baseline file for these findings: sorted, so re-recording unchanged traffic gives
+    the same bytes and a reviewable diff otherwise."""
+    entries = sorted((entry_of(f) for f in findings if f.suppressed is None),
+                     key=lambda e: (e.rule, e.client_id, json.dumps(e.key), e.fingerprint))
+    document = {FORMAT: VERSION, "findings": [e.to_dict() for e in entries]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def read_baseline(path: Path) -> tuple[BaselineEntry, ...]:
+    """Read and check a baseline file; any problem is exit 2 naming the file and the field."""
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{where}: baseline file not found (write one with `trafficlint "
+                         f"baseline LOGS -o {where}`)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{where}: cannot read the baseline: {exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(document, dict) or document.get(FORMAT) != VERSION:
+        raise InputError(f"{where}: {FORMAT}: expected {VERSION}; not a trafficlint baseline "
+                         f"file (write one with `trafficlint baseline`)")
+    findings = document.get("findings")
+    if not isinstance(findings, list):
+        raise InputError(f"{where}: findings: expected a list")
+    problems: list[str] = []
+    entries = [_entry(item, f"{where}: findings[{i}]", problems) for i, item in enumerate(findings)]
+    if problems:
+        raise InputError(problems)
+    return tuple(e for e in entries if e is not None)
+
+
+def _entry(item: Any, where: str, problems: list[str]) -> BaselineEntry | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: expected an object with {', '.join(ENTRY_FIELDS)}")
+        return None
+    before = len(problems)
+    for name in item:
+        if name not in ENTRY_FIELDS:
+            problems.append(f"{where}.{name}: unknown field (expected: {', '.join(ENTRY_FIELDS)})")
+    for name in ENTRY_FIELDS:
+        if name not in item:
+            problems.append(f"{where}.{name}: missing")
+    if len(problems) > before:
+        return None
+    checks = (
+        ("rule", isinstance(item["rule"], str) and item["rule"], "a rule id"),
+        ("client_id", isinstance(item["client_id"], str), "a client id"),
+        ("key", isinstance(item["key"], dict) and all(
+            isinstance(v, str) or v is None for v in item["key"].values()),
+         "an object of field -> text or null"),
+        ("severity", item["severity"] in [s.label for s in Severity], "info, warning or critical"),
+        ("count", isinstance(item["count"], int) and not isinstance(item["count"], bool)
+         and item["count"] >= 1, "a whole number of 1 or more"),
+    )
+    for name, ok, expected in checks:
+        if not ok:
+            problems.append(f"{where}.{name}: expected {expected}, got {item[name]!r}")
+    if len(problems) > before:
+        return None
+    key = tuple(item["key"].items())
+    if item["fingerprint"] != fingerprint(item["rule"], item["client_id"], key):
+        problems.append(f"{where}.fingerprint: does not match its rule, client_id and key "
+                        f"(edited by hand? record the baseline again with `trafficlint baseline`)")
+        return None
+    return BaselineEntry(item["fingerprint"], item["rule"], item["client_id"], key,
+                         Severity.parse(item["severity"]), item["count"])
+
+
+def compare(findings: list[Finding], entries: tuple[BaselineEntry, ...], tolerance: float,
+            rules_run: set[str], file: str) -> tuple[list[Finding], BaselineComparison]:
+    """Mark each unsuppressed finding new, worsened or unchanged; list the recorded findings
+    of rules that ran and are gone."""
+    recorded = {entry.fingerprint: entry for entry in entries}
+    marked, counts = [], {"new": 0, "worsened": 0, "unchanged": 0}
+    for finding in findings:
+        if finding.suppressed is None:
+            status = _status(finding, recorded.get(finding.fingerprint), tolerance)
+            counts[status] += 1
+            finding = replace(finding, baseline=status)
+        marked.append(finding)
+    present = {f.fingerprint for f in findings}
+    fixed = tuple(e for e in entries if e.fingerprint not in present and e.rule in rules_run)
+    return marked, BaselineComparison(file, len(entries), fixed=fixed, **counts)
+
+
+def _status(finding: Finding, recorded: BaselineEntry | None, tolerance: float) -> str:
+    if recorded is None:
+        return "new"
+    if finding.severity > recorded.severity or finding.count > recorded.count * (1 + tolerance):
+        return "worsened"
+    return "unchanged"
