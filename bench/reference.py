@@ -23,9 +23,9 @@ SQL = Path(__file__).with_name("reference.sql")
 # (analyzer/detectors.py: KINDS[kind].metrics and COMMON_METRICS).
 METRICS = {
     "polling": ("streak", "streak_span", "median_gap"),
-    "unknown-order": ("count",),
-    "unknown-product": ("count",),
-    "not-found-stream": ("count",),
+    "unknown-order": ("count", "sample", "share", "rate"),
+    "unknown-product": ("count", "sample", "share", "rate"),
+    "not-found-stream": ("count", "sample", "share", "rate"),
     "repeated-po": ("count", "min_delay", "median_delay"),
 }
 COMMON = ("calls", "span", "sustained")
@@ -42,8 +42,18 @@ def run(fmt: str, path: Path, parameters: dict[str, Any]) -> list[dict[str, Any]
     return [_finding(row, parameters["severity"]) for row in rows]
 
 
+def _count_measures(row: dict[str, Any]) -> dict[str, Any]:
+    """The count kind's sample, share and rate of the worst window. NUV-002's checks count
+    every call they select (no `of`), so the sample is the count and the share is 1; a bench
+    run spans weeks, longer than any window, so the normalised rate is the count itself."""
+    if row["check_name"] not in ("unknown-order", "unknown-product", "not-found-stream"):
+        return row
+    return {**row, "sample": row["count"], "share": 1.0, "rate": float(row["count"])}
+
+
 def _finding(row: dict[str, Any], severity: dict[str, str]) -> dict[str, Any]:
     check = row["check_name"]
+    row = _count_measures(row)
     return {
         "rule": row["rule"],
         "check": check,
