@@ -42,10 +42,13 @@ def profile(frame: pl.DataFrame, rules: Iterable[BoundRule],
                      OTHER_OPERATIONS, buckets)
     errors = _stacked(rows.filter(failed_call()), pl.col("client_id"), TOP_CLIENTS,
                       OTHER_CLIENTS, buckets)
-    gaps = tuple(
+    histograms = (
         _gap_histogram(frame, bound, detector)
         for bound in rules for detector in bound.detectors if detector.kind == "cadence"
     )
+    # A rule whose calls are absent from this log (REST rules on SOAP traffic) has no gaps to
+    # draw; an empty chart would only say so at length.
+    gaps = tuple(h for h in histograms if any(sum(s.values) for s in h.series))
     return Traffic(
         start=datetime.fromtimestamp(start_ms / 1000, tz=UTC), bucket_seconds=bucket,
         buckets=buckets, calls_by_operation=calls, errors_by_client=errors, gaps=gaps,
