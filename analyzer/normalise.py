@@ -24,7 +24,7 @@ from analyzer.schema import (
     TIMESTAMP_DTYPE,
     frame_schema,
 )
-from analyzer.timestamps import parse_timestamp, parse_timestamps, reject_reason
+from analyzer.timestamps import parse_timestamps, reject_reason
 
 _REASON = "_reason"
 _CULPRIT = "_culprit"

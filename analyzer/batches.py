@@ -1,0 +1,159 @@
+"""Read a log file as a sequence of batches, each a `RawFile` accounting for its own lines, so
+that big exports are read in bounded memory. CSV, TSV and NDJSON are cut into chunks at line
+breaks (`chunks`) and each chunk is parsed by Polars; Parquet is read a batch of rows at a time.
+A file that fits in one chunk, and every other format, is read whole by `readers.read`, as it
+always was.
+
+Every batch numbers its rows by their lines in the file, and the batches' accounting adds up to
+the file's. A chunk of NDJSON that Polars could misnumber (a blank line, a line that is not a
+plain JSON object) is read line by line instead: its lines stand alone. A chunk of CSV cannot
+be read on its own like that (a quoted field may run over lines), so when Polars could
+misnumber one, `ReadWhole` asks the caller to drop the file's batches and read it whole.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import polars as pl
+
+from analyzer.chunks import Chunk, chunks, head
+from analyzer.errors import InputError
+from analyzer.rawfile import RawFile
+from analyzer.readers import (
+    Select,
+    _fast_frame,
+    _first_line,
+    _has_blank_line,
+    _header,
+    _json_keys,
+    _polars_csv,
+    ndjson_lines,
+    read,
+    read_data,
+)
+from analyzer.sources import Source
+
+CHUNK_BYTES = 16 * 1024 * 1024  # of text: about 150,000 CSV or 55,000 NDJSON rows
+PARQUET_BATCH_ROWS = 250_000
+JSON_KEYS_SAMPLE = 4 * 1024 * 1024  # as much as readers._json_keys looks at
+_BOM = b"\xef\xbb\xbf"
+
+
+class ReadWhole(Exception):
+    """The file's batches cannot be trusted to number its lines: read it whole instead."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    raw: RawFile
+    consumed: float  # the share of the file read so far, 0 to 1, for progress and estimates
+
+
+def read_batches(source: Source, select: Select) -> Iterator[Batch]:
+    """The file's records, a batch at a time; may raise ReadWhole before or after yielding."""
+    if source.format == "parquet" and source.compression is None:
+        yield from _parquet(source, select, PARQUET_BATCH_ROWS)
+        return
+    if source.format not in ("csv", "tsv", "ndjson"):
+        yield Batch(read(source, select), 1.0)
+        return
+    pieces = chunks(source, CHUNK_BYTES)
+    first = next(pieces, Chunk(b"", 1, 0))
+    second = next(pieces, None)
+    if second is None:
+        yield Batch(read_data(source, first.data, select), 1.0)
+        return
+    total = max(_size(source), 1)
+    every = _chain(first, second, pieces)
+    if source.format == "ndjson":
+        yield from _ndjson(every, select(_json_keys(head(source, JSON_KEYS_SAMPLE))), total)
+    else:
+        yield from _delimited(every, "\t" if source.format == "tsv" else ",", select, total)
+
+
+def _chain(first: Chunk, second: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
+    yield first
+    yield second
+    yield from rest
+
+
+def _size(source: Source) -> int:
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _share(read_so_far: int, total: int) -> float:
+    # A compressed file decompresses to more bytes than it holds: then this runs ahead.
+    return min(read_so_far / total, 1.0)
+
+
+# --- NDJSON -------------------------------------------------------------------------------
+
+def _ndjson(pieces: Iterator[Chunk], columns: list[str], total: int) -> Iterator[Batch]:
+    done = 0
+    for chunk in pieces:
+        done += len(chunk.data)
+        yield Batch(ndjson_lines(chunk.data, columns, chunk.first_line), _share(done, total))
+
+
+# --- CSV / TSV ----------------------------------------------------------------------------
+
+def _delimited(pieces: Iterator[Chunk], separator: str, select: Select,
+               total: int) -> Iterator[Batch]:
+    first = next(pieces)
+    data = first.data.removeprefix(_BOM)
+    line, _, body = data.partition(b"\n")
+    header = _header(data, separator)
+    if not line.strip() or len(set(header)) != len(header):
+        raise ReadWhole
+    columns = select(header)
+    header_line = line + b"\n"
+    skipped = Counter({"header line": 1})
+    done = len(first.data)
+    yield Batch(_csv_chunk(header_line, body, separator, columns, 2, skipped), _share(done, total))
+    for chunk in pieces:
+        done += len(chunk.data)
+        yield Batch(_csv_chunk(header_line, chunk.data, separator, columns, chunk.first_line,
+                               Counter()), _share(done, total))
+
+
+def _csv_chunk(head: bytes, body: bytes, separator: str, columns: list[str], first_line: int,
+               skipped: Counter) -> RawFile:
+    """A stretch of whole records, through Polars. An odd number of quotes means a quoted
+    field runs on into the next chunk; a blank line would be a row of nulls to Polars."""
+    lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
+    if body.count(b'"') % 2 or _has_blank_line(body):
+        raise ReadWhole
+    frame = _polars_csv(head + body, separator, columns)
+    if frame is None or frame.height != lines:
+        raise ReadWhole
+    return RawFile(_fast_frame(frame, columns, first_line), lines + sum(skipped.values()),
+                   columns, skipped=skipped)
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+def _parquet(source: Source, select: Select, rows: int) -> Iterator[Batch]:
+    try:
+        height = pl.scan_parquet(source.path).select(pl.len()).collect().item()
+        if height <= rows:
+            yield Batch(read(source, select), 1.0)
+            return
+        columns = select(list(pl.read_parquet_schema(source.path)))
+        scan = pl.scan_parquet(source.path).select(columns)
+        done = 0
+        for frame in scan.collect_batches(chunk_size=rows):
+            # Parquet has no lines; the row number (from 1) is what a user finds a row by.
+            batch = RawFile(_fast_frame(frame, columns, done + 1), frame.height, columns)
+            done += frame.height
+            yield Batch(batch, done / height)
+    except InputError:
+        raise
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise InputError(f"{source.display}: not a readable Parquet file "
+                         f"({_first_line(exc)})") from None
