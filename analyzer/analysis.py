@@ -6,10 +6,14 @@ those of all the rows at once; `tests/test_analysis.py` checks that they are.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+
+import polars as pl
 
 from analyzer.config import Config
 from analyzer.derived import add_derived, derived_fields
@@ -23,6 +27,7 @@ from analyzer.rules import BoundRule
 from analyzer.schema import FIELDS, SOURCE_FILE, SOURCE_LINE
 from analyzer.traffic import Counts, Grid, combine, count
 
+MAX_WORKERS = 4  # units analysed at once, each about rowstore.UNIT_ROWS rows in memory
 # Read whatever the rules: the time, client and operation (totals and charts), error_code and
 # http_status (what counts as an error), request_id (duplicates), and where each row came from.
 ALWAYS_READ = ("timestamp", "client_id", "operation", "error_code", "http_status", "request_id",
@@ -59,31 +64,62 @@ def analyse(store: RowStore, rules: Sequence[BoundRule], config: Config, first: 
             last: datetime, maintenance: Sequence[MaintenanceWindow] = (),
             progress: Progress = SILENT) -> Analysis:
     """The rules and the per-client figures over every unit of `store`; `first` and `last`
-    are the first and last call of the whole input."""
-    observed = (last - first).total_seconds()
-    grid = Grid.spanning(first, last)
+    are the first and last call of the whole input. Units are analysed side by side, as many
+    at a time as there are processors (Polars works outside the interpreter lock), and the
+    results taken in unit order, so they are the same whatever the timing."""
+    unit = _UnitAnalysis(rules, config, (last - first).total_seconds(), Grid.spanning(first, last))
     progress.stage("running rules", store.rows)
-    findings: list[Finding] = []
-    duplicates: Counter = Counter()
-    clients: list[ClientTraffic] = []
-    avoidable: dict[str, tuple[int, int]] = {}
-    counts: list[Counts] = []
-    derived = _derived_used(rules, config)
-    for unit in store.units():
-        height = unit.height
-        unit, repeated = drop_duplicates(unit)
-        duplicates.update(repeated)
-        frame = with_file_order(add_derived(unit, config, derived))
-        detected = run(frame, rules, config.max_evidence, observed=observed)
-        findings.extend(detected.findings)
-        avoidable.update(avoidable_calls(frame, detected.offending))
-        clients.extend(client_traffic(frame))
-        counts.append(count(frame, rules, grid))
-        progress.advance(height)
+    results: list[_UnitResult] = []
+    readers = store.readers()
+    workers = max(1, min(len(readers), os.cpu_count() or 1, MAX_WORKERS))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        running: deque[Future[_UnitResult]] = deque()
+        for read in readers:
+            if len(running) == workers:
+                results.append(_done(running.popleft(), progress))
+            running.append(pool.submit(unit.analyse, read))
+        while running:
+            results.append(_done(running.popleft(), progress))
     return Analysis(
-        findings=sorted(findings, key=Finding.sort_key),
-        duplicates=duplicates,
-        clients=tuple(sorted(clients, key=lambda c: c.client_id)),
-        avoidable=avoidable,
-        traffic=combine(counts, rules, grid, maintenance),
+        findings=sorted((f for r in results for f in r.findings), key=Finding.sort_key),
+        duplicates=sum((r.duplicates for r in results), Counter()),
+        clients=tuple(sorted((c for r in results for c in r.clients),
+                             key=lambda c: c.client_id)),
+        avoidable={k: v for r in results for k, v in r.avoidable.items()},
+        traffic=combine([r.counts for r in results], rules, unit.grid, maintenance),
     )
+
+
+@dataclass(frozen=True)
+class _UnitResult:
+    rows: int
+    findings: list[Finding]
+    duplicates: Counter
+    clients: tuple[ClientTraffic, ...]
+    avoidable: dict[str, tuple[int, int]]
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class _UnitAnalysis:
+    rules: Sequence[BoundRule]
+    config: Config
+    observed: float
+    grid: Grid
+
+    def analyse(self, read: Callable[[], pl.DataFrame]) -> _UnitResult:
+        unit = read()
+        rows = unit.height
+        unit, duplicates = drop_duplicates(unit)
+        derived = _derived_used(self.rules, self.config)
+        frame = with_file_order(add_derived(unit, self.config, derived))
+        detected = run(frame, self.rules, self.config.max_evidence, observed=self.observed)
+        return _UnitResult(rows, detected.findings, duplicates, client_traffic(frame),
+                           avoidable_calls(frame, detected.offending),
+                           count(frame, self.rules, self.grid))
+
+
+def _done(future: Future[_UnitResult], progress: Progress) -> _UnitResult:
+    result = future.result()
+    progress.advance(result.rows)
+    return result

@@ -13,9 +13,11 @@ misnumber one, `ReadWhole` asks the caller to drop the file's batches and read i
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from queue import Full, Queue
 
 import polars as pl
 
@@ -72,6 +74,49 @@ def read_batches(source: Source, select: Select) -> Iterator[Batch]:
         yield from _ndjson(every, select(_json_keys(head(source, JSON_KEYS_SAMPLE))), total)
     else:
         yield from _delimited(every, "\t" if source.format == "tsv" else ",", select, total)
+
+
+def read_ahead(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
+    """The batches, each read in a thread while the one before is being worked on: reading
+    and parsing (file reads, decompression, Polars) run outside the interpreter lock, so the
+    two overlap on two processors. One batch waits at most; errors come out where they would
+    have."""
+    ready: Queue[tuple[Batch | None, BaseException | None]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(item: tuple[Batch | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not hand_over((batch, None)):
+                    return
+            hand_over((None, None))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the consumer
+            hand_over((None, exc))
+        finally:
+            batches.close()
+
+    thread = threading.Thread(target=produce, name="trafficlint-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            batch, error = ready.get()
+            if error is not None:
+                raise error
+            if batch is None:
+                return
+            yield batch
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _chain(first: Chunk, second: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:

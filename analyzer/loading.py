@@ -17,7 +17,7 @@ from datetime import datetime
 
 import polars as pl
 
-from analyzer.batches import Batch, ReadWhole, read_batches
+from analyzer.batches import Batch, ReadWhole, read_ahead, read_batches
 from analyzer.derive import Derived, coverage, derive
 from analyzer.errors import InputError
 from analyzer.mapping import resolve_columns
@@ -140,8 +140,8 @@ def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
     """Read one file into the store, a batch at a time; its stats, rejected lines and span."""
     select = _selector(options)
     try:
-        return _load_batches(source, options, store, read_batches(source, select), expected,
-                             progress)
+        return _load_batches(source, options, store, read_ahead(read_batches(source, select)),
+                             expected, progress)
     except ReadWhole:
         store.discard(source.display)
         whole = iter([Batch(read(source, select), 1.0)])

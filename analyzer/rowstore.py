@@ -15,6 +15,7 @@ import math
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -71,10 +72,15 @@ class RowStore:
 
     def units(self) -> Iterator[pl.DataFrame]:
         """The rows, a unit at a time; every client's rows are in exactly one unit."""
+        for read in self.readers():
+            yield read()
+
+    def readers(self) -> list[Callable[[], pl.DataFrame]]:
+        """A function per unit that reads it, so units can be read where they are used."""
         if self.spill is not None:
-            yield from self.spill.units()
-        elif self.memory:
-            yield pl.concat(self.memory, rechunk=False)
+            return self.spill.readers()
+        frames = self.memory
+        return [lambda: pl.concat(frames, rechunk=False)] if frames else []
 
     @property
     def spilled(self) -> bool:
@@ -128,8 +134,8 @@ class _Spill:
             return
         frame = pl.concat(self.pending[number])
         path = self.directory / f"{number:04d}-{self.written:06d}.parquet"
-        # Written once and read once, soon after: cheap compression, no statistics.
-        frame.write_parquet(path, compression="zstd", compression_level=1, statistics=False)
+        # Written once and read once, soon after: no compression, no statistics.
+        frame.write_parquet(path, compression="uncompressed", statistics=False)
         self.files[number].append((path, frame.height))
         self.written += 1
         self.pending[number], self.pending_rows[number] = [], 0
@@ -141,31 +147,25 @@ class _Spill:
             files = []
             for path, _ in self.files[number]:
                 frame = pl.read_parquet(path).filter(keep)
-                frame.write_parquet(path, compression="zstd", compression_level=1,
-                                    statistics=False)
+                frame.write_parquet(path, compression="uncompressed", statistics=False)
                 files.append((path, frame.height))
             self.files[number] = files
 
-    def units(self) -> Iterator[pl.DataFrame]:
+    def readers(self) -> list[Callable[[], pl.DataFrame]]:
         for number in range(self.buckets):
             self._write(number)
-        unit: list[int] = []
+        units: list[list[Path]] = []
         size = 0
         for number in range(self.buckets):
             rows = sum(n for _, n in self.files[number])
             if not rows:
                 continue
-            if unit and size + rows > self.unit_rows:
-                yield self._read(unit)
-                unit, size = [], 0
-            unit.append(number)
+            if not units or size + rows > self.unit_rows:
+                units.append([])
+                size = 0
+            units[-1].extend(path for path, n in self.files[number] if n)
             size += rows
-        if unit:
-            yield self._read(unit)
-
-    def _read(self, buckets: list[int]) -> pl.DataFrame:
-        return pl.read_parquet([path for number in buckets for path, rows in self.files[number]
-                                if rows])
+        return [partial(pl.read_parquet, paths) for paths in units]
 
     def close(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
