@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from analyzer.conditions import DURATION, RATIO
-from analyzer.detectors import COMMON_METRICS, KINDS, TS, sustained_seconds
+from analyzer.detectors import COMMON_METRICS, IN_MEMORY, KINDS, TS, sustained_seconds
 from analyzer.durations import format_duration
 from analyzer.model import Evidence, Finding
 from analyzer.progress import SILENT, Progress
@@ -100,12 +100,14 @@ def _detect(frame: pl.DataFrame, bound: BoundRule, detector: Detector, max_evide
     rows = frame.lazy()
     if detector.where is not None:
         rows = rows.filter(detector.where)
-    rows, keys = group_ids(rows.select(list(columns)).collect(), list(detector.keys))
+    rows, keys = group_ids(rows.select(list(columns)).collect(engine=IN_MEMORY),
+                           list(detector.keys))
     options = {**detector.options, "observed": observed}
     needed = dict.fromkeys([*detector.keys, "client_id", SOURCE_FILE, SOURCE_LINE, TS, ROW,
                             *kind.metrics])
-    offending = kind.run(rows.lazy(), keys, options).select(list(needed)).collect()
-    groups = _summarise(offending.lazy(), detector, list(kind.metrics), max_evidence).collect()
+    offending = kind.run(rows.lazy(), keys, options).select(list(needed)).collect(engine=IN_MEMORY)
+    groups = _summarise(offending.lazy(), detector, list(kind.metrics),
+                        max_evidence).collect(engine=IN_MEMORY)
     if detector.only_if is not None:
         groups = groups.filter(detector.only_if)
         offending = offending.join(groups.select(detector.keys), on=list(detector.keys),

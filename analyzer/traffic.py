@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.detectors import ORDER, TS
+from analyzer.detectors import IN_MEMORY, ORDER, TS, by_key, same_key
 from analyzer.engine import fields_read, group_ids
 from analyzer.loading import failed_call
 from analyzer.model import GapHistogram, MaintenanceWindow, Series, Traffic
@@ -124,7 +124,7 @@ def _epoch_ms(moment: datetime) -> int:
 
 def _counts(rows: pl.LazyFrame, label: pl.Expr) -> pl.DataFrame:
     return rows.group_by("_bucket", label.alias("_label")).agg(
-        pl.len().cast(pl.Int64).alias("n")).collect()
+        pl.len().cast(pl.Int64).alias("n")).collect(engine=IN_MEMORY)
 
 
 def _stacked(counts: pl.DataFrame, top: int, other: str, buckets: int) -> tuple[Series, ...]:
@@ -162,20 +162,19 @@ def _gap_counts(frame: pl.DataFrame, detector) -> pl.DataFrame:
     if detector.where is not None:
         rows = rows.filter(detector.where)
     columns = dict.fromkeys([*fields_read(detector), TS, "client_id", *ORDER])
-    rows, keys = group_ids(rows.select(list(columns)).collect(), list(detector.keys))
-    ordered = rows.lazy().sort([*keys, *ORDER], nulls_last=True).with_columns(
-        _key=pl.struct(keys).rle_id())
-    same_key = pl.col("_key") == pl.col("_key").shift(1)
-    gap = pl.when(same_key).then(pl.col(TS).diff().dt.total_milliseconds() / 1000.0)
+    rows, keys = group_ids(rows.select(list(columns)).collect(engine=IN_MEMORY),
+                           list(detector.keys))
+    ordered = by_key(rows.lazy(), keys)
+    gap = pl.when(same_key()).then(pl.col(TS).diff().dt.total_milliseconds() / 1000.0)
     counted = gap.is_not_null()
     if detector.options.get("gap_after") is not None:
         # The same gaps the detector measures: only those after a call meeting `gap_after`.
         after = detector.options["gap_after"].shift(1)
-        counted = counted & pl.when(same_key).then(after).fill_null(False)
+        counted = counted & pl.when(same_key()).then(after).fill_null(False)
     binned = ordered.with_columns(_gap=gap, _counted=counted).filter("_counted").with_columns(
         _bin=_bin_index(edges))
     return binned.group_by("client_id", "_bin").agg(
-        pl.len().cast(pl.Int64).alias("n")).collect()
+        pl.len().cast(pl.Int64).alias("n")).collect(engine=IN_MEMORY)
 
 
 def _gap_histogram(bound: BoundRule, detector, counts: pl.DataFrame) -> GapHistogram:
