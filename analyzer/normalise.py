@@ -44,8 +44,9 @@ class Normalised:
 def normalise(raw: pl.DataFrame, file: str, default_client: str,
               timezone: str | None = None) -> Normalised:
     """Type every canonical field, reject rows that cannot be typed, fill the default client."""
-    typed = _typed(raw, timezone)
-    failed = _failed(raw, typed)
+    clean = _trimmed(raw)
+    typed = _typed(clean, timezone)
+    failed = _failed(clean, typed)
     schema = frame_schema()
     good = typed.filter(~failed) if failed.any() else typed
     good = good.with_columns(
@@ -54,11 +55,20 @@ def normalise(raw: pl.DataFrame, file: str, default_client: str,
     ).select([pl.col(n).cast(t) for n, t in schema.items()])
     if not failed.any():
         return Normalised(good, Counter(), [], [])
-    bad = _reasons(raw.filter(failed), typed.filter(failed), timezone)
+    bad = _reasons(clean.filter(failed), typed.filter(failed), timezone)
     return Normalised(good, _counts(bad), _examples(bad), _all_rejects(bad))
 
 
 # --- typing every row ---------------------------------------------------------------------
+
+def _trimmed(raw: pl.DataFrame) -> pl.DataFrame:
+    """The canonical fields the file has, text trimmed and blank text as null (a column the
+    reader typed as it is), and source_line. Everything below works on this frame."""
+    return raw.select([pl.col(SOURCE_LINE)] + [
+        pl.col(f.name).str.strip_chars().replace("", None) if raw.schema[f.name] == pl.String
+        else pl.col(f.name)
+        for f in FIELDS if f.name in raw.columns])
+
 
 def _typed(raw: pl.DataFrame, timezone: str | None) -> pl.DataFrame:
     """Every canonical field typed (null where the file has no such column), and source_line."""
@@ -83,9 +93,11 @@ def _typed(raw: pl.DataFrame, timezone: str | None) -> pl.DataFrame:
 
 
 def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """A column as trimmed text with empties as null, whatever type the reader produced."""
+    """A column of the trimmed frame as text, whatever type the reader produced."""
     dtype = frame.schema[name]
     column = pl.col(name)
+    if dtype == pl.String:
+        return column
     if dtype.is_float():
         # 101.0 from a float column is the code "101", not "101.0".
         whole = column == column.round(0)
@@ -144,11 +156,7 @@ def _retry_after(date: pl.Series) -> pl.Expr:
 
 def _present(raw: pl.DataFrame, name: str) -> pl.Expr:
     """Whether the row has a value for the field (text that is not blank)."""
-    if name not in raw.columns:
-        return pl.lit(False)
-    if raw.schema[name] == pl.String:
-        return pl.col(name).str.strip_chars() != ""
-    return pl.col(name).is_not_null()
+    return pl.col(name).is_not_null() if name in raw.columns else pl.lit(False)
 
 
 def _failed(raw: pl.DataFrame, typed: pl.DataFrame) -> pl.Series:
