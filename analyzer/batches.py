@@ -160,19 +160,19 @@ def _delimited(pieces: Iterator[Chunk], separator: str, select: Select,
     header_line = line + b"\n"
     skipped = Counter({"header line": 1})
     done = len(first.data)
-    yield Batch(_csv_chunk(header_line, body, separator, columns, 2, skipped), _share(done, total))
+    yield Batch(_csv_chunk(header_line, body, first.lines - 1, separator, columns, 2, skipped),
+                _share(done, total))
     for chunk in pieces:
         done += len(chunk.data)
-        yield Batch(_csv_chunk(header_line, chunk.data, separator, columns, chunk.first_line,
-                               Counter()), _share(done, total))
+        yield Batch(_csv_chunk(header_line, chunk.data, chunk.lines, separator, columns,
+                               chunk.first_line, Counter()), _share(done, total))
 
 
-def _csv_chunk(head: bytes, body: bytes, separator: str, columns: list[str], first_line: int,
-               skipped: Counter) -> RawFile:
+def _csv_chunk(head: bytes, body: bytes, lines: int, separator: str, columns: list[str],
+               first_line: int, skipped: Counter) -> RawFile:
     """A stretch of whole records, through Polars. An odd number of quotes means a quoted
     field runs on into the next chunk; a blank line would be a row of nulls to Polars."""
-    lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
-    if body.count(b'"') % 2 or _has_blank_line(body):
+    if (b'"' in body and body.count(b'"') % 2) or _has_blank_line(body):
         raise ReadWhole
     frame = _polars_csv(head + body, separator, columns)
     if frame is None or frame.height != lines:

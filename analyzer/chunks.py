@@ -34,13 +34,14 @@ def chunks(source: Source, size: int) -> Iterator[Chunk]:
     with _guarded(source), _opened(source) as stream:
         carry, first_line = b"", 1
         while block := _read(stream, size):
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
+            cut = block.rfind(b"\n") + 1
             if cut == 0:  # no line break yet: a line longer than a chunk
-                carry = data
+                carry += block
                 continue
-            carry = data[cut:]
-            chunk = Chunk(data[:cut], first_line, data.count(b"\n", 0, cut))
+            # One copy at most: a slice of the whole block is the block itself.
+            data = carry + block[:cut] if carry else block[:cut]
+            carry = block[cut:]
+            chunk = Chunk(data, first_line, data.count(b"\n"))
             first_line += chunk.lines
             yield chunk
         if carry:
