@@ -378,13 +378,19 @@ KINDS: dict[str, Kind] = {
 COMMON_METRICS: dict[str, tuple[str, str]] = {
     "calls": (INTEGER, "offending calls"),
     "span": (DURATION, "time from the first to the last offending call"),
-    "sustained": (DURATION, "longest run of consecutive clock hours that each have an "
-                            "offending call"),
+    "sustained": (DURATION, "time from the first to the last offending call of the longest run "
+                            "of consecutive clock hours that each have one"),
 }
 
 
 def sustained_seconds() -> pl.Expr:
-    """Aggregation: the longest run of consecutive clock hours with a call, in seconds."""
-    hours = pl.col(TS).dt.truncate("1h").unique().sort()
-    run = (hours.diff() != pl.duration(hours=1)).fill_null(True).cum_sum()
-    return run.unique_counts().max().cast(pl.Float64) * 3600.0
+    """Aggregation: how long the offending calls went on without a clock hour free of them.
+
+    Calls are split into runs wherever a whole clock hour passes without one; a run lasts from
+    its first call to its last. Time elapsed, not hours touched: calls at 10:59, 11:30 and 12:00
+    touch three clock hours but went on for 61 minutes."""
+    ts = pl.col(TS).sort()
+    hour = ts.dt.truncate("1h")
+    starts = (hour.diff() > pl.duration(hours=1)).fill_null(True)
+    run_start = pl.when(starts).then(ts).forward_fill()
+    return _seconds((ts - run_start).max())

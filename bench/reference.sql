@@ -165,19 +165,22 @@ findings AS (
     FROM offending
     GROUP BY key_id
 ),
--- The longest run of consecutive clock hours that each have an offending call, per finding.
+-- How long the offending calls went on without a clock hour free of them: split them into
+-- islands of consecutive clock hours, take each island's first to last call, keep the longest.
 hours AS (
     SELECT DISTINCT key_id, ts // 3600000 AS hour FROM offending
 ),
+islands AS (
+    SELECT key_id, hour, hour - row_number() OVER (PARTITION BY key_id ORDER BY hour) AS island
+    FROM hours
+),
 sustained AS (
-    SELECT key_id, max(hours) * 3600::DOUBLE AS sustained
+    SELECT key_id, max(run_span) / 1000::DOUBLE AS sustained
     FROM (
-        SELECT key_id, count(*) AS hours
-        FROM (
-            SELECT *, hour - row_number() OVER (PARTITION BY key_id ORDER BY hour) AS island
-            FROM hours
-        )
-        GROUP BY key_id, island
+        SELECT o.key_id, i.island, max(o.ts) - min(o.ts) AS run_span
+        FROM offending AS o
+        JOIN islands AS i ON o.key_id = i.key_id AND o.ts // 3600000 = i.hour
+        GROUP BY o.key_id, i.island
     )
     GROUP BY key_id
 ),

@@ -194,11 +194,30 @@ def test_sequence_within_field_a_call_exactly_at_the_wait_is_fine():
     assert lines(KINDS["sequence"].run(data, ["client_id"], opt)) == []
 
 
-def test_sustained_counts_consecutive_clock_hours():
-    times = [T0 + timedelta(hours=h, minutes=m) for h, m in ((0, 5), (0, 50), (1, 10), (2, 59),
-                                                              (5, 0))]
-    out = pl.DataFrame({"timestamp": times}).select(sustained_seconds())
-    assert out.item() == 3 * 3600
+def sustained(minutes: list[float]) -> float:
+    times = [T0 + timedelta(minutes=m) for m in minutes]
+    return pl.DataFrame({"timestamp": times}).select(sustained_seconds()).item()
+
+
+def test_sustained_is_time_elapsed_within_consecutive_clock_hours():
+    # 09:05 .. 11:59 touch three clock hours in a row; 14:00 starts a new run.
+    assert sustained([5, 50, 70, 179, 300]) == 174 * 60
+
+
+def test_sustained_is_not_the_number_of_clock_hours_touched():
+    # 10:59, 11:30, 12:00 touch three clock hours but span 61 minutes.
+    assert sustained([119, 150, 180]) == 61 * 60
+    # Every 12 minutes from 10:48 to 12:12: 84 minutes, not "3 hours running".
+    assert sustained([108 + 12 * i for i in range(8)]) == 84 * 60
+
+
+def test_sustained_an_hour_without_a_call_ends_the_run():
+    # 09:00 .. 10:50, nothing in the 11:00 hour, then 12:10 .. 12:40.
+    assert sustained([0, 60, 110, 190, 220]) == 110 * 60
+
+
+def test_sustained_of_one_call_is_zero():
+    assert sustained([30]) == 0
 
 
 def errors(rows, min_count, window=None, observed=None, **opt):

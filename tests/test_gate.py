@@ -318,11 +318,15 @@ def test_a_gated_report_matches_the_documented_schema(cli, tmp_path):
 
 
 def test_the_escalation_config_moves_the_ladder(cli, tmp_path):
-    # poller-all-day polls critically for 4 clock hours running.
+    # poller-all-day polls critically from 09:00 to 12:58: 3 h 58 min without a free hour.
     code, out, _ = cli("check", FAIL_001, "--format", "json")
     steps = {c["client_id"]: c["escalation"]["name"] for c in json.loads(out)["clients"]}
     assert steps == {"poller-all-day": "contact", "poller-hour": "query"}
     config(tmp_path, "escalation: {restriction_after: 3h, withdrawal_after: 4h}\n")
+    code, out, _ = cli("check", FAIL_001)
+    assert ("poller-all-day  18 calls, 0 errors  critical: step 3 of 4: a short-term "
+            "blacklist\n") in out
+    config(tmp_path, "escalation: {restriction_after: 3h, withdrawal_after: 3h50m}\n")
     code, out, _ = cli("check", FAIL_001)
     assert ("poller-all-day  18 calls, 0 errors  critical: step 4 of 4: loss of API "
             "access\n") in out
