@@ -171,24 +171,19 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
     it, if set). With `state`, only the latest earlier call that carries that field is judged:
     its value is the key's last known state."""
     rows = _sorted(_keys_with(frame, keys, opt["first"]), keys)
-    if opt.get("state") is None:
-        last_first = pl.when(opt["first"]).then(pl.col(TS)).shift(1).forward_fill()
-    else:
-        carries = pl.col(opt["state"]).is_not_null()
-        state_at = pl.when(carries).then(pl.col(TS)).shift(1).forward_fill()
-        state_is_first = pl.when(carries).then(opt["first"]).shift(1).forward_fill()
-        last_first = pl.when(state_is_first).then(state_at)
-    rows = rows.with_columns(_after=last_first.over(keys), _then=opt["then"])
-    rows = rows.with_columns(_delay=_seconds(pl.col(TS) - pl.col("_after")))
+    rows = rows.with_columns(_last=_latest_before(opt).over(keys), _then=opt["then"])
+    is_first = pl.col("_last").struct.field("first")
+    rows = rows.with_columns(
+        _after=pl.when(is_first).then(pl.col("_last").struct.field("at")),
+        _asked=pl.when(is_first).then(pl.col("_last").struct.field("asked")),
+    ).with_columns(_delay=_seconds(pl.col(TS) - pl.col("_after")))
     offending = pl.col("_then") & pl.col("_after").is_not_null()
     if opt.get("within") is not None:
         offending = offending & (pl.col("_delay") < opt["within"])
     asked = pl.lit(None, dtype=pl.Float64)
     if opt.get("within_field") is not None:
-        # The wait the `first` call itself asked for (a Retry-After), carried to the calls
-        # after it; a call that comes sooner did not wait.
-        carried = pl.when(opt["first"]).then(pl.col(opt["within_field"])).shift(1).forward_fill()
-        rows = rows.with_columns(_asked=carried.over(keys))
+        # The wait the `first` call itself asked for (a Retry-After); a call that comes sooner
+        # did not wait.
         offending = offending & (pl.col("_delay") < pl.col("_asked")).fill_null(False)
         asked = pl.col("_asked").median().over(keys)
     rows = rows.filter(offending).with_columns(count=pl.len().over(keys))
@@ -197,6 +192,19 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
         median_delay=pl.col("_delay").median().over(keys),
         median_asked=asked,
     )
+
+
+def _latest_before(opt: Mapping[str, Any]) -> pl.Expr:
+    """For each call, the latest earlier call of its key that matters: the latest `first` call,
+    or with `state` the latest call that carries the state field. A struct of when it was,
+    whether it is a `first` call, and the wait it asked for (`within_field`), carried forward
+    together so that no part of it can come from an older call."""
+    first = opt["first"].fill_null(False)
+    marks = first if opt.get("state") is None else pl.col(opt["state"]).is_not_null()
+    asked = (pl.col(opt["within_field"]).cast(pl.Float64) if opt.get("within_field")
+             else pl.lit(None, dtype=pl.Float64))
+    record = pl.struct(at=pl.col(TS), first=first, asked=asked)
+    return pl.when(marks).then(record).shift(1).forward_fill()
 
 
 def streak(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:

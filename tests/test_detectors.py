@@ -194,6 +194,16 @@ def test_sequence_within_field_a_call_exactly_at_the_wait_is_fine():
     assert lines(KINDS["sequence"].run(data, ["client_id"], opt)) == []
 
 
+def test_sequence_within_field_is_the_latest_first_call_s_own_wait():
+    # A 503 asking for 5 min at 0, then one at 5 that asked for nothing: the call at 6 follows
+    # the second, which set no wait, so it is not judged on the first one's 5 minutes.
+    rows = [("a", 0, True), ("a", 5, True), ("a", 6, False)]
+    data = frame(rows).with_columns(retry_after=pl.Series([300.0, None, None]))
+    opt = {"first": pl.col("ok"), "then": pl.lit(True), "within": None, "min_count": 1,
+           "within_field": "retry_after"}
+    assert lines(KINDS["sequence"].run(data, ["client_id"], opt)) == []
+
+
 def sustained(minutes: list[float]) -> float:
     times = [T0 + timedelta(minutes=m) for m in minutes]
     return pl.DataFrame({"timestamp": times}).select(sustained_seconds()).item()
