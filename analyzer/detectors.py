@@ -104,11 +104,9 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
     rows = _sorted(frame, keys).with_columns(_counted=counted)
     if opt.get("window") is None:
         return _count_whole_log(rows, keys, opt)
-    window = pl.duration(milliseconds=round(opt["window"] * 1000))
     cumulative = pl.col("_counted").cast(pl.Int64).cum_sum()
     rows = rows.with_columns(
-        _i=pl.int_range(pl.len()).over(keys),
-        _lo=pl.col(TS).search_sorted(pl.col(TS) - window, side="right").over(keys).cast(pl.Int64),
+        *_window_start(keys, opt["window"]),
         _before=(cumulative - pl.col("_counted").cast(pl.Int64)).over(keys),
         _cum=cumulative.over(keys),
     ).with_columns(
@@ -117,11 +115,24 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
         _matched=pl.col("_cum") - pl.col("_before").gather(pl.col("_lo")).over(keys),
     )
     rows = rows.with_columns(_window_stats(opt, _scale(opt)))
-    # A row offends when some later (or the same) row's qualifying window reaches back to it.
-    reach = pl.when(pl.col("_q")).then(pl.col("_lo")).otherwise(_NEVER)
-    rows = rows.with_columns(_reach=reach.cum_min(reverse=True).over(keys))
     rows = rows.with_columns(_worst_window(keys))
-    return rows.filter((pl.col("_reach") <= pl.col("_i")) & pl.col("_counted"))
+    return rows.filter(_in_qualifying_window(pl.col("_q"), keys) & pl.col("_counted"))
+
+
+def _window_start(keys: list[str], seconds: float) -> list[pl.Expr]:
+    """Per row of rows sorted by key and time: its position in its key (`_i`) and that of the
+    first row of the window (t - window, t] ending at it (`_lo`)."""
+    window = pl.duration(milliseconds=round(seconds * 1000))
+    return [pl.int_range(pl.len()).over(keys).alias("_i"),
+            pl.col(TS).search_sorted(pl.col(TS) - window, side="right").over(keys)
+            .cast(pl.Int64).alias("_lo")]
+
+
+def _in_qualifying_window(qualifies: pl.Expr, keys: list[str]) -> pl.Expr:
+    """Whether a row lies in some qualifying window: one ending at it or at a later row of its
+    key that reaches back to it (`_i`, `_lo` from _window_start)."""
+    reach = pl.when(qualifies).then(pl.col("_lo")).otherwise(_NEVER)
+    return reach.cum_min(reverse=True).over(keys) <= pl.col("_i")
 
 
 def _count_whole_log(rows: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
@@ -186,12 +197,26 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
         # did not wait.
         offending = offending & (pl.col("_delay") < pl.col("_asked")).fill_null(False)
         asked = pl.col("_asked").median().over(keys)
-    rows = rows.filter(offending).with_columns(count=pl.len().over(keys))
-    return rows.filter(pl.col("count") >= opt["min_count"]).with_columns(
+    rows = _enough(rows.filter(offending), keys, opt)
+    return rows.with_columns(
         min_delay=pl.col("_delay").min().over(keys),
         median_delay=pl.col("_delay").median().over(keys),
         median_asked=asked,
     )
+
+
+def _enough(offending: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
+    """Keys with at least `min_count` offending calls, in the whole log or, with `window`,
+    within one sliding window; then only the calls in such a window offend, and `count` is
+    the most in one window."""
+    if opt.get("window") is None:
+        rows = offending.with_columns(count=pl.len().over(keys))
+        return rows.filter(pl.col("count") >= opt["min_count"])
+    rows = offending.with_columns(_window_start(keys, opt["window"]))
+    in_window = pl.col("_i") - pl.col("_lo") + 1
+    busy = in_window >= opt["min_count"]
+    return rows.with_columns(count=in_window.filter(busy).max().over(keys)).filter(
+        _in_qualifying_window(busy, keys))
 
 
 def _latest_before(opt: Mapping[str, Any]) -> pl.Expr:
@@ -345,12 +370,16 @@ KINDS: dict[str, Kind] = {
                                    "seconds in this numeric field of the `first` call (e.g. "
                                    "retry_after)."),
             "min_count": Option("count", False, "Offending `then` calls that make a finding.", 1),
+            "window": Option("duration", False, "Count the offending `then` calls within any "
+                                                "sliding window this long, so that a few far "
+                                                "apart do not add up (default: the whole log)."),
             "state": Option("field", False, "Judge `first` only on the latest earlier call of "
                                             "the key that has this field: the key's last known "
                                             "state (default: any earlier call)."),
         },
         metrics={
-            "count": (INTEGER, "`then` calls that followed a `first` call"),
+            "count": (INTEGER, "`then` calls that followed a `first` call (with `window`: the "
+                               "most within one window)"),
             "min_delay": (DURATION, "shortest time from a `first` call to a `then` call"),
             "median_delay": (DURATION, "median time from a `first` call to a `then` call"),
             "median_asked": (DURATION, "median wait the `first` calls asked for "

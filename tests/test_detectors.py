@@ -173,6 +173,30 @@ def test_sequence_min_count():
     assert lines(sequence(rows, min_count=2)) == []
 
 
+def windowed_sequence(rows, window, min_count):
+    opt = {"first": pl.col("ok"), "then": pl.lit(True), "within": 60, "min_count": min_count,
+           "window": window}
+    return KINDS["sequence"].run(frame(rows), ["client_id"], opt)
+
+
+def test_sequence_window_counts_within_one_window_not_the_whole_log():
+    # A failure and a quick retry once a day, five days: five retries, one per window.
+    daily = [row for day in range(5) for row in (("a", day * 1440, True),
+                                                 ("a", day * 1440 + 0.5, False))]
+    assert lines(windowed_sequence(daily, 600, 5)) == []
+    assert lines(KINDS["sequence"].run(frame(daily), ["client_id"], {
+        "first": pl.col("ok"), "then": pl.lit(True), "within": 60, "min_count": 5})) != []
+
+
+def test_sequence_window_only_calls_in_a_busy_window_offend():
+    # A storm of three quick retries at 0-1.5 min, and one more retry an hour later.
+    rows = [("a", 0, True), ("a", 0.5, True), ("a", 1, True), ("a", 1.5, False),
+            ("a", 60, True), ("a", 60.5, False)]
+    out = windowed_sequence(rows, 600, 3).collect()
+    assert sorted(out[SOURCE_LINE].to_list()) == [2, 3, 4]
+    assert out["count"][0] == 3
+
+
 def test_sequence_within_field_uses_the_wait_the_first_call_asked_for():
     # A 429 asking for 5 min at 0, calls at 2 and 4 min (early), 6 min (after the wait); a
     # second 429 at 6 asking for 1 min, a call at 8 (after it).
