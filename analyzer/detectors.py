@@ -99,7 +99,10 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
     given. Counted calls are those meeting `of` (default: every call); the key's other calls
     are the sample a share is taken of. Only counted calls offend."""
     counted = opt["of"] if opt.get("of") is not None else pl.lit(True)
-    if opt.get("of") is not None:
+    if opt.get("repeat_of") is not None:
+        frame = _mark_repeats(frame, keys, opt["repeat_of"], opt["window"])
+        counted = counted & pl.col("_repeat")
+    if opt.get("of") is not None or opt.get("repeat_of") is not None:
         frame = _keys_with(frame, keys, counted)
     rows = _sorted(frame, keys).with_columns(_counted=counted)
     if opt.get("window") is None:
@@ -133,6 +136,16 @@ def _in_qualifying_window(qualifies: pl.Expr, keys: list[str]) -> pl.Expr:
     key that reaches back to it (`_i`, `_lo` from _window_start)."""
     reach = pl.when(qualifies).then(pl.col("_lo")).otherwise(_NEVER)
     return reach.cum_min(reverse=True).over(keys) <= pl.col("_i")
+
+
+def _mark_repeats(frame: pl.LazyFrame, keys: list[str], field: str,
+                  seconds: float) -> pl.LazyFrame:
+    """`_repeat`: the key already called about this value of `field` less than `seconds`
+    before (a re-check of an item). A call without a value repeats nothing."""
+    gap = pl.col(TS).diff().over([*keys, field])
+    repeat = (gap < pl.duration(milliseconds=round(seconds * 1000))) & pl.col(field).is_not_null()
+    # over() keeps each group's rows in frame order, so the frame is put in time order first.
+    return frame.sort(ORDER, nulls_last=True).with_columns(_repeat=repeat.fill_null(False))
 
 
 def _count_whole_log(rows: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
@@ -277,7 +290,7 @@ def _streak_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
 def _count_checks(opt: Mapping[str, Any]) -> list[tuple[str, str]]:
     problems = []
     if opt.get("window") is None:
-        for name in ("normalise", "min_sample"):
+        for name in ("normalise", "min_sample", "repeat_of"):
             if opt.get(name) not in (None, False):
                 problems.append((name, "needs a window: it applies to the calls in one window"))
     if opt.get("or_count") is not None and opt.get("min_share") is None:
@@ -343,6 +356,10 @@ KINDS: dict[str, Kind] = {
             "min_sample": Option("count", False, "Calls a window needs before it can qualify, "
                                                  "so a share of three calls is not a trend "
                                                  "(default: 1)."),
+            "repeat_of": Option("field", False, "Count only repeats: calls about a value of "
+                                                "this field (an item) that the key already "
+                                                "called about less than `window` before. A "
+                                                "call without a value repeats nothing."),
             "normalise": Option("flag", False, "When the whole run is shorter than `window`, "
                                                "scale counts to a whole window (a 20-minute "
                                                "run's 7 errors are 21 per hour).", False),

@@ -36,6 +36,8 @@ def reference_parameters() -> dict[str, Any]:
             "polling_short_gap_ms": _ms(polling["min_interval"]),
             "polling_min_streak": polling["min_streak"],
             "polling_critical_span_s": parse_duration(polling["continuous_for"]),
+            "loop_rechecks": polling["loop_rechecks"],
+            "loop_share": polling["loop_share"],
             "not_found_codes": [str(c) for c in missing_ids["not_found_codes"]],
             "not_found_pattern": missing_ids["not_found_pattern"],
             "repeat_count": missing_ids["repeat_count"],

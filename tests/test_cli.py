@@ -18,7 +18,8 @@ def test_clean_log_exits_0(cli):
     code, out, err = cli("check", PASS_001, "--select", "NUV-001")
     assert (code, err) == (0, "")
     assert "findings: 0 critical, 0 warning, 0 info (fail on warning: PASS)" in out
-    assert "no anti-patterns: burst, every-15-min, many-skus, other-operation, retrying\n" in out
+    assert ("no anti-patterns: burst, busy-shop, every-15-min, many-skus, no-part-number, "
+            "other-operation, retrying\n") in out
 
 
 def test_info_findings_do_not_fail_the_default_gate(cli):

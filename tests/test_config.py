@@ -43,7 +43,8 @@ def config_problems(tmp_path: Path, text: str) -> list[str]:
     ("rules: {NUV-001: {threshold: 3}}\n",
      "rules.NUV-001.threshold: unknown key (expected one of: severity, params)"),
     ("rules: {NUV-001: {params: {min_gap: 10m}}}\n", "rules.NUV-001.params.min_gap: unknown "
-     "parameter (expected one of: min_interval, min_streak, continuous_for)"),
+     "parameter (expected one of: min_interval, min_streak, loop_rechecks, loop_share, "
+     "continuous_for)"),
     ("rules: {NUV-001: {params: {min_interval: soon}}}\n", "rules.NUV-001.params.min_interval: "
      "expected a duration such as 90s, 15m, 1h30m or 7d (units ms, s, m, h, d, w), got 'soon'"),
     ("rules: {NUV-002: {params: {not_found_pattern: '(?=x)'}}}\n",

@@ -283,6 +283,32 @@ def test_count_min_sample_keeps_a_few_calls_from_making_a_trend():
     assert lines(errors(rows, 2, window=3600, min_share=0.5, min_sample=4)) == []
 
 
+def rechecks(rows, min_count, window=3600):
+    """count of repeats of `item` within the window; rows are (key, minutes, item)."""
+    data = frame([(k, m, True) for k, m, _ in rows]).with_columns(
+        item=pl.Series([i for _, _, i in rows], dtype=pl.String))
+    opt = {"min_count": min_count, "window": window, "repeat_of": "item"}
+    return KINDS["count"].run(data, ["client_id"], opt)
+
+
+def test_count_repeat_of_counts_re_checks_of_items_across_a_rotation():
+    # Five items in turn every 3 minutes: each item every 15 minutes, 16 re-checks an hour.
+    rows = [("a", 3 * i, f"sku-{i % 5}") for i in range(21)]
+    out = rechecks(rows, 9).collect()
+    assert sorted(out[SOURCE_LINE].to_list()) == list(range(6, 22))
+    assert out["count"][0] == 16
+
+
+def test_count_repeat_of_many_different_items_are_no_repeats():
+    rows = [("a", i, f"sku-{i}") for i in range(30)]
+    assert lines(rechecks(rows, 1)) == []
+
+
+def test_count_repeat_of_a_repeat_is_within_the_window_and_needs_a_value():
+    rows = [("a", 0, "x"), ("a", 61, "x"), ("a", 62, None), ("a", 63, None), ("a", 70, "x")]
+    assert lines(rechecks(rows, 1)) == [5]
+
+
 def test_count_or_count_qualifies_whatever_the_share():
     rows = [("a", m / 10, m >= 5) for m in range(100)]  # 5 failures in 100 calls
     assert lines(errors(rows, 5, window=3600, min_share=0.2)) == [1, 2, 3, 4, 5]  # early window

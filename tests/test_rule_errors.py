@@ -158,6 +158,13 @@ def detector_problems(tmp_path: Path, detector: str) -> list[str]:
     ("""\
      kind: count
      key: [client_id]
+     min_count: 3
+     repeat_of: part_number
+     message: "{count}"
+     """, "detect[0].repeat_of: needs a window: it applies to the calls in one window"),
+    ("""\
+     kind: count
+     key: [client_id]
      window: 1h
      min_count: 3
      or_count: 10
