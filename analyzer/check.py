@@ -92,7 +92,9 @@ def _settings(config: Config) -> tuple[tuple[str, object], ...]:
             ("max_evidence", config.max_evidence),
             ("maintenance", [f"{w.name}: {w.describe()}" for w in config.maintenance]),
             ("live_environments", list(config.live_environments)),
-            ("known_skus", None if config.known_skus is None else len(config.known_skus)))
+            ("known_skus", None if config.known_skus is None else len(config.known_skus)),
+            ("errors", {name: list(value) if isinstance(value, tuple) else value
+                        for name, value in vars(config.errors).items()}))
 
 
 def versions() -> tuple[tuple[str, str], ...]:

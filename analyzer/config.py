@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.durations import parse_duration
+from analyzer.error_meanings import ErrorMeanings, parse_error_meanings
 from analyzer.errors import ConfigError
 from analyzer.maintenance import Window, parse_windows
 from analyzer.model import SuppressionEntry
@@ -56,6 +57,7 @@ class Config:
     escalation: Escalation = field(default_factory=Escalation)
     origin: Mapping[str, str] = field(default_factory=dict)  # key -> where it was set
     profile: str | None = None  # a mapping profile's name, or the path of one
+    errors: ErrorMeanings = field(default_factory=ErrorMeanings)
 
     def with_cli(self, **overrides: Any) -> Config:
         """The config with command-line values (those not None) taking precedence."""
@@ -269,6 +271,10 @@ def _escalation(value: Any, key: str, problems: _Problems, base: Path) -> Escala
     return escalation
 
 
+def _error_meanings(value: Any, key: str, problems: _Problems, base: Path) -> ErrorMeanings | None:
+    return parse_error_meanings(value, key, problems.add)
+
+
 Parser = Callable[[Any, str, _Problems, Path], Any]
 
 # key -> (attribute of Config, parser, doc)
@@ -304,6 +310,10 @@ KEYS: dict[str, tuple[str, Parser, str]] = {
     "escalation": ("escalation", _escalation, "{restriction_after, withdrawal_after}: how long "
                                               "critical traffic runs before it resembles those "
                                               "steps (default 24h, 72h)"),
+    "errors": ("errors", _error_meanings, "what the provider's answers mean, for every rule: "
+                                          "{not_found_codes, not_found_statuses, "
+                                          "not_found_pattern, duplicate_codes, "
+                                          "retry_code_pattern, retry_statuses}"),
 }
 
 

@@ -35,7 +35,8 @@ COMMON = ("calls", "span", "sustained")
 def run(fmt: str, path: Path, parameters: dict[str, Any]) -> list[dict[str, Any]]:
     connection = connect(fmt, path)
     for name, value in parameters["variables"].items():
-        cast = "::VARCHAR[]" if isinstance(value, list) else ""
+        cast = "" if not isinstance(value, list) else (
+            "::INTEGER[]" if value and all(isinstance(v, int) for v in value) else "::VARCHAR[]")
         connection.execute(f"SET VARIABLE {name} = ?{cast}", [value])
     cursor = connection.execute(SQL.read_text(encoding="utf-8"))
     names = [d[0] for d in cursor.description]

@@ -32,8 +32,9 @@ WITH calls AS MATERIALIZED (
             error_code IS NULL AND NOT coalesce(http_status >= 300, false) AS succeeded,
             coalesce(list_contains(getvariable('duplicate_codes'), error_code), false)
                 AS duplicate,
-            -- NUV-002 where: the provider said the order or product does not exist.
-            coalesce(http_status = 404, false)
+            -- NUV-002 where: the provider said the order or product does not exist (the
+            -- derived field not_found, as the config's `errors:` defines it).
+            coalesce(list_contains(getvariable('not_found_statuses'), http_status), false)
                 OR coalesce(list_contains(getvariable('not_found_codes'), error_code), false)
                 OR coalesce(regexp_matches(error_message, getvariable('not_found_pattern')),
                             false)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.check import check
 from analyzer.config import KEYS, RuleOverride, load_config
 from analyzer.errors import ConfigError
 from analyzer.schema import FIELDS_BY_NAME
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import FIELD_KINDS
 from analyzer.severity import Severity
-from conftest import CASES, run_check
+from conftest import CASES, fixed_clock, run_check
 
 RULES = load_rules([builtin_rules_dir()])
 
@@ -47,9 +48,20 @@ def config_problems(tmp_path: Path, text: str) -> list[str]:
      "continuous_for)"),
     ("rules: {NUV-001: {params: {min_interval: soon}}}\n", "rules.NUV-001.params.min_interval: "
      "expected a duration such as 90s, 15m, 1h30m or 7d (units ms, s, m, h, d, w), got 'soon'"),
-    ("rules: {NUV-002: {params: {not_found_pattern: '(?=x)'}}}\n",
-     "rules.NUV-002.params.not_found_pattern: invalid regular expression '(?=x)': look-around, "
+    ("errors: {not_found_pattern: '(?=x)'}\n",
+     "errors.not_found_pattern: invalid regular expression '(?=x)': look-around, "
      "including look-ahead and look-behind, is not supported"),
+    ("errors: {not_found_statuses: [404, '410']}\n",
+     "errors.not_found_statuses: expected a list of HTTP statuses (100-599) such as [404], got "
+     "[404, '410']"),
+    ("errors: {duplicate_codes: 101}\n",
+     "errors.duplicate_codes: expected a list of fault codes such as [\"101\"], got 101"),
+    ("errors: {not_found: [104]}\n",
+     "errors.not_found: unknown key (expected one of: not_found_codes, not_found_statuses, "
+     "not_found_pattern, duplicate_codes, retry_code_pattern, retry_statuses)"),
+    ("rules: {NUV-002: {params: {not_found_codes: ['104']}}}\n",
+     "rules.NUV-002.params.not_found_codes: unknown parameter (expected one of: repeat_count, "
+     "repeat_window, stream_count, stream_window, stream_min_sample, continuous_for)"),
     ("rules: {NUV-001: {params: {min_streak: 0}}}\n",
      "rules.NUV-001.params.min_streak: expected a whole number of 1 or more, got 0"),
 ])
@@ -200,3 +212,16 @@ def test_a_share_may_be_written_as_a_percentage(tmp_path):
         bind_for_run(RULES, load_config(path))
     assert caught.value.messages == [f"{path}: rules.NUV-007.params.min_share: expected a share "
                                      f"from 0 to 1 (or a percentage such as 20%), got '135%'"]
+
+
+def test_what_not_found_means_is_declared_once_for_every_rule(tmp_path):
+    """With code 104 declared as "not found", NUV-002 reports the repeated lookups and NUV-006,
+    which leaves not-found answers to NUV-002, does not report them again."""
+    log = tmp_path / "ghost.csv"
+    log.write_text("timestamp,client_id,operation,http_status,error_code,error_message,order_id\n"
+                   + "".join(f"2026-11-16T09:0{m}:00Z,ghost,orderStatus,500,104,Reference "
+                             f"rejected,SO5231\n" for m in (0, 5, 9)))
+    config = tmp_path / "trafficlint.yaml"
+    config.write_text("errors: {not_found_codes: ['104']}\n")
+    report = check([str(log)], load_config(config), clock=fixed_clock)
+    assert {f.rule for f in report.findings} == {"NUV-002"}
