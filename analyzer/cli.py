@@ -72,8 +72,10 @@ def _apply(options: list[Callable]) -> Callable:
 
 
 def _ids(values: tuple[str, ...]) -> tuple[str, ...] | None:
-    """--select A,B --select C -> (A, B, C); None when the flag was not given."""
-    ids = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    """--select A,B --select C -> (A, B, C), in capitals as rule ids are (explain takes
+    nuv-001 too); None when the flag was not given."""
+    ids = tuple(part.strip().upper() for value in values for part in value.split(",")
+                if part.strip())
     return ids or None
 
 

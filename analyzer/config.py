@@ -148,7 +148,7 @@ def _ids(value: Any, key: str, problems: _Problems, base: Path) -> tuple[str, ..
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.add(key, "expected a list of rule ids such as [NUV-001]")
         return None
-    return tuple(value)
+    return tuple(v.strip().upper() for v in value)  # ids are case-insensitive, as in explain
 
 
 def _rules(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, RuleOverride]:
@@ -174,7 +174,7 @@ def _rules(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, R
         if not isinstance(params, Mapping):
             problems.add(f"{where}.params", "expected a mapping of parameter -> value")
             params = {}
-        result[str(rule_id)] = RuleOverride(severity, dict(params))
+        result[str(rule_id).strip().upper()] = RuleOverride(severity, dict(params))
     return result
 
 

@@ -94,6 +94,11 @@ class Rule:
     def param_defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
 
+    def finding_keys(self) -> list[tuple[str, ...]]:
+        """The key fields of its findings besides the client, one tuple per detector."""
+        keys = [tuple(k for k in spec.get("key") or () if k != "client_id") for spec in self.detect]
+        return list(dict.fromkeys(keys))
+
 
 @dataclass(frozen=True)
 class Detector:

@@ -104,6 +104,12 @@ def test_unknown_selected_rule_exits_2(cli):
                               f"(known: {KNOWN})\n")
 
 
+def test_rule_ids_are_case_insensitive_as_explain_s_are(cli):
+    code, out, err = cli("check", FAIL_001, "--select", "nuv-001", "--ignore", "Nuv-002")
+    assert (code, err) == (1, "")
+    assert "WARNING  NUV-001 inventory-polling/polling  part_number=2200-48820-025" in out
+
+
 def test_bad_timezone_exits_2(cli):
     code, _, err = cli("check", FAIL_001, "--timezone", "Nowhere/Land")
     assert (code, err) == (2, "trafficlint: error: --timezone: value: unknown time zone "

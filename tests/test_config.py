@@ -157,6 +157,18 @@ def test_select_and_ignore():
      "key: {sku: x}}]\n", "suppressions[0].key: unknown field 'sku' (expected one of: {fields})"),
     ("suppressions: [{rule: NUV-999, client: a, reason: known, expires: 2027-01-31}]\n",
      "suppressions[0].rule: unknown rule 'NUV-999' (known: {known})"),
+    ("suppressions: [{rule: NUV-001, client: a, reason: known, expires: 2027-01-31, "
+     "key: {order_id: SO52315}}]\n", "suppressions[0].key: NUV-001 findings are keyed by "
+     "part_number, or by the client alone; a key of order_id matches none of them"),
+    ("suppressions: [{rule: NUV-002, client: a, reason: known, expires: 2027-01-31, "
+     "key: {order_id: SO1, part_number: P1}}]\n", "suppressions[0].key: NUV-002 findings are "
+     "keyed by order_id, or by part_number, or by the client alone; a key of order_id and "
+     "part_number matches none of them"),
+    ("suppressions: [{rule: NUV-007, client: a, reason: known, expires: 2027-01-31, "
+     "key: {part_number: P1}}]\n", "suppressions[0].key: NUV-007 findings are keyed by the "
+     "client alone; a key of part_number matches none of them"),
+    ("rules: {NUV-999: {severity: info}}\n", "rules.NUV-999: unknown rule 'NUV-999' (known: "
+     "{known})"),
     ("suppressions: [{rule: NUV-001, client: a, reason: ' ', expires: 2027-01-31}]\n",
      "suppressions[0].reason: expected why this is accepted for now; a suppression needs a "
      "reason, got ' '"),
@@ -225,3 +237,14 @@ def test_what_not_found_means_is_declared_once_for_every_rule(tmp_path):
     config.write_text("errors: {not_found_codes: ['104']}\n")
     report = check([str(log)], load_config(config), clock=fixed_clock)
     assert {f.rule for f in report.findings} == {"NUV-002"}
+
+
+def test_rule_ids_are_case_insensitive_in_the_config(tmp_path):
+    path = tmp_path / "trafficlint.yaml"
+    path.write_text("select: [nuv-001]\nignore: [nuv-002]\nrules: {nuv-001: {severity: info}}\n"
+                    "suppressions: [{rule: nuv-001, client: a, reason: known, "
+                    "expires: 2027-01-31}]\n")
+    config = load_config(path)
+    [bound] = bind_for_run(RULES, config)
+    assert (bound.rule.id, bound.severity.label) == ("NUV-001", "info")
+    assert config.ignore == ("NUV-002",) and config.suppressions[0].rule == "NUV-001"
