@@ -95,6 +95,8 @@ def _expiry(value: Any, given: bool, fail: Callable[[str], None]) -> date | None
     if not given:
         fail("required: the date after which the suppression stops, e.g. 2027-01-31; "
              "suppressions do not last for ever")
+    elif isinstance(value, datetime):
+        fail(f"expected a date such as 2027-01-31, got the date and time {value.isoformat()}")
     else:
         fail(f"expected a date such as 2027-01-31, got {value!r}")
     return None

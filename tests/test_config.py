@@ -107,7 +107,7 @@ def test_select_and_ignore():
      "maintenance[0].name: every window needs a name (e.g. the provider's announcement)"),
     ("maintenance: [{name: x, start: 2026-11-18T02:00:00, end: 2026-11-18T02:30:00Z}]\n",
      "maintenance[0].start: needs a time and a UTC offset, e.g. 2026-11-18T02:00:00Z, got "
-     "datetime.datetime(2026, 11, 18, 2, 0)"),
+     "2026-11-18T02:00:00 (no offset)"),
     ("maintenance: [{name: x, start: '2026-11-18T03:00Z', end: 2026-11-18T02:30:00Z}]\n",
      "maintenance[0].end: must be later than start"),
     ("maintenance: [{name: x, start: soon, end: 2026-11-18T02:30:00Z}]\n",

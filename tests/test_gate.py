@@ -108,6 +108,39 @@ def test_a_suppression_without_reason_or_expiry_is_exit_2(cli, tmp_path):
         "after which the suppression stops, e.g. 2027-01-31; suppressions do not last for ever\n")
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("suppressions:\n  - {rule: NUV-001, client: a, reason: r, expires: 2027-02-30}\n",
+     "trafficlint.yaml:2: '2027-02-30' is not a real date or time: day is out of range for "
+     "month"),
+    ("maintenance:\n  - name: upgrade\n    start: 2026-13-18T02:00:00Z\n"
+     "    end: 2026-11-18T04:00:00Z\n",
+     "trafficlint.yaml:3: '2026-13-18T02:00:00Z' is not a real date or time: month must be in "
+     "1..12"),
+])
+def test_a_date_that_does_not_exist_is_named_with_its_line(cli, tmp_path, text, message):
+    config(tmp_path, text)
+    code, out, err = cli("check", FAIL_001)
+    assert (code, out, err) == (2, "", f"trafficlint: error: {message}\n")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("suppressions:\n  - {rule: NUV-001, client: a, reason: r, "
+     "expires: 2027-02-03T00:00:00Z}\n",
+     "suppressions[0].expires: expected a date such as 2027-01-31, got the date and time "
+     "2027-02-03T00:00:00+00:00"),
+    ("maintenance:\n  - {name: upgrade, start: 2026-11-18T02:00:00, end: 2026-11-18T04:00:00Z}\n",
+     "maintenance[0].start: needs a time and a UTC offset, e.g. 2026-11-18T02:00:00Z, got "
+     "2026-11-18T02:00:00 (no offset)"),
+    ("maintenance:\n  - {name: upgrade, start: 2026-11-18, end: 2026-11-18T04:00:00Z}\n",
+     "maintenance[0].start: needs a time and a UTC offset, e.g. 2026-11-18T02:00:00Z, got "
+     "2026-11-18 (a date)"),
+])
+def test_dates_in_errors_are_written_as_dates(cli, tmp_path, text, message):
+    config(tmp_path, text)
+    code, out, err = cli("check", FAIL_001)
+    assert (code, out, err) == (2, "", f"trafficlint: error: trafficlint.yaml: {message}\n")
+
+
 # --- baselines ------------------------------------------------------------------------------
 
 def test_baseline_records_the_findings(cli, tmp_path):

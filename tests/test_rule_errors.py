@@ -246,3 +246,9 @@ def test_only_if_and_boolean_fields_load(tmp_path):
             message: "{count} of {sample} ({share})"
         """))
     assert [r.id for r in load_rules([tmp_path])] == ["TST-001"]
+
+
+def test_a_date_that_does_not_exist_in_a_rule_file_is_named_with_its_line(tmp_path):
+    found = problems(tmp_path, VALID.replace("fix: f\n", "fix: f\nreferences: [2026-02-30]\n"))
+    assert found == [f"{tmp_path / 'TST-001.yaml'}:9: '2026-02-30' is not a real date or time: "
+                     "day is out of range for month"]
