@@ -46,8 +46,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
           clock: Clock = system_clock, progress: Progress = SILENT) -> Report:
     rules = bind_for_run(load_rules(rule_directories(config)), config)
     # A bad baseline is reported before the logs are read, not after.
-    baseline = (Baseline(str(config.baseline), read_baseline(config.baseline))
-                if config.baseline is not None else None)
+    baseline = _baseline(config, rules)
     loaded = load(paths, load_options(config, input_format), progress)
     frame = add_derived(loaded.frame, config)
     detected = run(frame, rules, config.max_evidence, progress)
@@ -71,6 +70,13 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
         baseline=gated.baseline,
         observed=observed,
     )
+
+
+def _baseline(config: Config, rules: list[BoundRule]) -> Baseline | None:
+    if config.baseline is None:
+        return None
+    key_orders = {bound.rule.id: bound.rule.finding_keys() for bound in rules}
+    return Baseline(str(config.baseline), read_baseline(config.baseline, key_orders))
 
 
 def load_options(config: Config, input_format: str | None = None) -> LoadOptions:

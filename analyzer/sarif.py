@@ -20,7 +20,8 @@ from analyzer.render import terminal_safe
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"critical": "error", "warning": "warning", "info": "note"}
-FINGERPRINT = "trafficlint/v1"
+# v2: the key's fields in name order (v1 took them in the order the rule lists them).
+FINGERPRINT = "trafficlint/v2"
 _BRACKETS = re.compile(r"(\\*)([\[\]])")
 
 

@@ -147,7 +147,7 @@ def test_baseline_records_the_findings(cli, tmp_path):
     code, out, err = cli("baseline", FAIL_001, "-o", "ci/baseline.json")
     assert (code, out, err) == (0, "", "baseline: 2 findings recorded in ci/baseline.json\n")
     recorded = json.loads((tmp_path / "ci" / "baseline.json").read_text())
-    assert recorded["trafficlint_baseline"] == 1
+    assert recorded["trafficlint_baseline"] == 2
     entries = [(f["rule"], f["client_id"], f["severity"], f["count"])
                for f in recorded["findings"]]
     assert entries == [("NUV-001", "poller-all-day", "critical", 18),
@@ -161,6 +161,45 @@ def test_unchanged_findings_do_not_fail_against_the_baseline(cli, tmp_path):
     assert "baseline base.json: 0 new, 0 worsened, 2 unchanged, 0 fixed (of 2 recorded)\n" in out
     assert "  CRITICAL NUV-001 inventory-polling/polling [unchanged]  part_number=" in out
     assert "gate: 0 findings at or above warning that are new or worse than the baseline\n" in out
+
+
+FAIL_006 = str(CASES / "NUV-006" / "fail.csv")  # findings keyed on four fields
+BASELINE_V1 = REPO / "tests" / "fixtures" / "baseline-v1-nuv006.json"  # written by version 1
+
+
+def resaved_with_sorted_keys(source, target) -> None:
+    """As `jq -S` or pre-commit's pretty-format-json would re-save it."""
+    target.write_text(json.dumps(json.loads(source.read_text()), sort_keys=True, indent=2))
+
+
+def test_a_baseline_re_saved_with_sorted_keys_still_matches(cli, tmp_path):
+    cli("baseline", FAIL_006, "--select", "NUV-006", "-o", "base.json")
+    resaved_with_sorted_keys(tmp_path / "base.json", tmp_path / "sorted.json")
+    code, out, err = cli("check", FAIL_006, "--select", "NUV-006", "--baseline", "sorted.json")
+    assert (code, err) == (0, "")
+    assert "baseline sorted.json: 0 new, 0 worsened, 3 unchanged, 0 fixed (of 3 recorded)\n" in out
+
+
+@pytest.mark.parametrize("resave", [False, True])
+def test_a_version_1_baseline_is_still_read(cli, tmp_path, resave):
+    if resave:
+        resaved_with_sorted_keys(BASELINE_V1, tmp_path / "v1.json")
+    else:
+        (tmp_path / "v1.json").write_text(BASELINE_V1.read_text())
+    code, out, err = cli("check", FAIL_006, "--select", "NUV-006", "--baseline", "v1.json")
+    assert (code, err) == (0, "")
+    assert "baseline v1.json: 0 new, 0 worsened, 3 unchanged, 0 fixed (of 3 recorded)\n" in out
+
+
+def test_a_version_1_entry_edited_by_hand_is_still_refused(cli, tmp_path):
+    document = json.loads(BASELINE_V1.read_text())
+    document["findings"][0]["key"]["subject"] = "SO99999"
+    (tmp_path / "v1.json").write_text(json.dumps(document))
+    code, out, err = cli("check", FAIL_006, "--select", "NUV-006", "--baseline", "v1.json")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: v1.json: findings[0].fingerprint: does not match its "
+                   "rule, client_id and key (edited by hand? record the baseline again with "
+                   "`trafficlint baseline`)\n")
 
 
 def test_the_baseline_is_stable_across_input_order_and_files(cli, tmp_path):
@@ -241,18 +280,18 @@ def test_suppressed_findings_are_not_recorded(cli, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("{not json", "base.json:1: not valid JSON: Expecting property name enclosed in double "
                   "quotes"),
-    ('{"findings": []}', "base.json: trafficlint_baseline: expected 1; not a trafficlint "
+    ('{"findings": []}', "base.json: trafficlint_baseline: expected 2; not a trafficlint "
                          "baseline file (write one with `trafficlint baseline`)"),
-    ('{"trafficlint_baseline": 1, "findings": {}}', "base.json: findings: expected a list"),
-    ('{"trafficlint_baseline": 1, "findings": [{"fingerprint": "0000000000000000", '
+    ('{"trafficlint_baseline": 2, "findings": {}}', "base.json: findings: expected a list"),
+    ('{"trafficlint_baseline": 2, "findings": [{"fingerprint": "0000000000000000", '
      '"rule": "NUV-001", "client_id": "a", "key": {}, "severity": "warning"}]}',
      "base.json: findings[0].count: missing"),
-    ('{"trafficlint_baseline": 1, "findings": [{"fingerprint": "0000000000000000", '
+    ('{"trafficlint_baseline": 2, "findings": [{"fingerprint": "0000000000000000", '
      '"rule": "NUV-001", "client_id": "a", "key": {}, "severity": "loud", "count": 0}]}',
      "base.json: findings[0].severity: expected info, warning or critical, got 'loud'\n"
      "trafficlint: error: base.json: findings[0].count: expected a whole number of 1 or more, "
      "got 0"),
-    ('{"trafficlint_baseline": 1, "findings": [{"fingerprint": "0000000000000000", '
+    ('{"trafficlint_baseline": 2, "findings": [{"fingerprint": "0000000000000000", '
      '"rule": "NUV-001", "client_id": "a", "key": {}, "severity": "warning", "count": 3}]}',
      "base.json: findings[0].fingerprint: does not match its rule, client_id and key (edited "
      "by hand? record the baseline again with `trafficlint baseline`)"),
