@@ -151,7 +151,8 @@ OUTPUT_OPTIONS = [
                  help="What to print on standard output (default: text, or github when "
                       "GITHUB_ACTIONS=true: annotations, then the text summary)."),
     *[click.option(f"--{f.flag}", f"{f.name}_path", metavar="PATH",
-                   type=click.Path(dir_okay=False), help=f"Write {f.doc} to PATH.")
+                   type=click.Path(dir_okay=False, allow_dash=True),
+                   help=f"Write {f.doc} to PATH (- for standard output).")
       for f in FILE_FORMATS],
     click.option("--color/--no-color", default=None,
                  help="Colour the terminal summary (default: when a terminal)."),
@@ -162,10 +163,12 @@ OUTPUT_OPTIONS = [
 
 
 def _output_paths(**options: Any) -> dict[str, Path]:
-    """The files to write, by format; two outputs to one file is a usage error, found before
-    the logs are read."""
+    """The files to write, by format (`-`: standard output, instead of the summary); two
+    outputs to one file is a usage error, found before the logs are read."""
     paths = {f.name: Path(options[f"{f.name}_path"]) for f in FILE_FORMATS
              if options.get(f"{f.name}_path")}
+    _one_on_stdout([f"--{BY_NAME[name].flag} -" for name, path in paths.items()
+                    if path == STDOUT], options.get("stdout_format"))
     seen: dict[Path, str] = {}
     for name, path in paths.items():
         other = seen.setdefault(path.resolve(), name)
@@ -173,6 +176,16 @@ def _output_paths(**options: Any) -> dict[str, Path]:
             raise TrafficlintError(f"{path}: given for both --{BY_NAME[other].flag} and "
                                    f"--{BY_NAME[name].flag}; name a file for each output")
     return paths
+
+
+STDOUT = Path("-")
+
+
+def _one_on_stdout(dashes: list[str], stdout_format: str | None) -> None:
+    claims = dashes + ([f"--format {stdout_format}"] if stdout_format and dashes else [])
+    if len(claims) > 1:
+        raise TrafficlintError(f"standard output is given for both {claims[0]} and "
+                               f"{claims[1]}; write one of them to a file")
 
 
 def _progress(progress: bool, **_: Any) -> Progress:
@@ -184,7 +197,11 @@ def _write_outputs(report: Report, paths: dict[str, Path], stdout_format: str | 
     # Render everything before writing anything: a failure leaves no partial set of reports.
     rendered = {path: BY_NAME[name].render(report) for name, path in paths.items()}
     for path, text in rendered.items():
-        write_atomic(path, text)
+        if path != STDOUT:
+            write_atomic(path, text)
+    if STDOUT in rendered:
+        click.echo(rendered[STDOUT], nl=False)
+        return
     chosen = stdout_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if chosen == "text":
         colour = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
+import pytest
 from conftest import CASES, REPO
 
 FAIL_001 = str(CASES / "NUV-001" / "fail.csv")
@@ -235,6 +240,54 @@ def test_every_output_flag_writes_its_format(cli, tmp_path):
     assert written["r.md"].startswith("## trafficlint: FAIL\n")
     assert json.loads(written["r.sarif"])["version"] == "2.1.0"
     assert written["r.xml"].startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
+
+
+def test_a_report_through_a_symlink_is_written_to_its_target(cli, tmp_path):
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "latest.json").symlink_to(tmp_path / "reports" / "2026-12-01.json")
+    code, _, err = cli("check", FAIL_001, "--json", "latest.json")
+    assert (code, err) == (1, "")
+    assert (tmp_path / "latest.json").is_symlink()
+    assert json.loads((tmp_path / "reports" / "2026-12-01.json").read_text())["summary"][
+        "findings"] == 2
+
+
+def test_a_report_to_a_fifo_is_written_into_it_not_replacing_it(cli, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    code, _, err = cli("check", FAIL_001, "--json", "pipe")
+    reader.join(timeout=30)
+    assert (code, err) == (1, "")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(received[0])["summary"]["findings"] == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd/1").exists(), reason="needs /proc")
+def test_a_report_to_a_link_to_standard_output_reaches_it(tmp_path):
+    (tmp_path / "so").symlink_to("/proc/self/fd/1")
+    result = subprocess.run(
+        [sys.executable, "-m", "analyzer", "check", FAIL_001, "--json", "so",
+         "--format", "markdown"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert (tmp_path / "so").is_symlink()
+    assert '"schema_version": 1' in result.stdout
+
+
+def test_dash_writes_a_report_to_standard_output_instead_of_the_summary(cli):
+    code, out, err = cli("check", FAIL_001, "--json", "-")
+    assert (code, err) == (1, "")
+    assert json.loads(out)["summary"]["findings"] == 2
+    code, out, err = cli("check", FAIL_001, "--json", "-", "--format", "text")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: standard output is given for both --json - and "
+                   "--format text; write one of them to a file\n")
+    code, out, err = cli("check", FAIL_001, "--json", "-", "--md", "-")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: standard output is given for both --json - and "
+                   "--md -; write one of them to a file\n")
 
 
 def test_github_actions_gets_annotations_by_default(cli, monkeypatch):
