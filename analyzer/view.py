@@ -137,6 +137,21 @@ def status(finding: dict[str, Any]) -> str | None:
     return finding.get("baseline")
 
 
+def gate_note(finding: dict[str, Any], fail_on: str) -> str:
+    """Why a finding does or does not fail the run, in words."""
+    entry = finding.get("suppressed")
+    if entry:
+        owner = f" by {entry['owner']}" if entry["owner"] else ""
+        return f"Suppressed until {entry['expires']}{owner}: {entry['reason']}"
+    if finding.get("baseline") == "unchanged":
+        return "Unchanged since the baseline"
+    if not finding["gating"]:
+        return f"Below --fail-on {fail_on}" if fail_on != "never" else "No gate: fail_on is never"
+    return "New since the baseline" if finding.get("baseline") == "new" else (
+        "Worse than the baseline" if finding.get("baseline") == "worsened" else
+        f"At or above --fail-on {fail_on}")
+
+
 def locations(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Evidence as files with their lines, each file named once: `a.ndjson: lines 1, 3, 5`."""
     grouped: list[dict[str, Any]] = []

@@ -5,6 +5,7 @@ short staging runs. The clock is pinned at 2026-12-01 12:00 UTC (conftest.FIXED_
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
@@ -139,6 +140,70 @@ def test_dates_in_errors_are_written_as_dates(cli, tmp_path, text, message):
     config(tmp_path, text)
     code, out, err = cli("check", FAIL_001)
     assert (code, out, err) == (2, "", f"trafficlint: error: trafficlint.yaml: {message}\n")
+
+
+# --- every format honours the gate ---------------------------------------------------------
+
+SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+CI_OUTPUTS = ("--junit", "j.xml", "--sarif", "s.sarif", "--md", "m.md", "--format", "github")
+
+
+def ci_outputs(tmp_path) -> dict:
+    junit = ET.fromstring((tmp_path / "j.xml").read_text())
+    sarif = json.loads((tmp_path / "s.sarif").read_text())
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    return {"junit": junit, "results": sarif["runs"][0]["results"], "sarif": sarif,
+            "md": (tmp_path / "m.md").read_text()}
+
+
+def test_unchanged_findings_fail_no_ci_format(cli, tmp_path):
+    cli("baseline", FAIL_001, "--select", "NUV-001", "-o", "base.json")
+    code, out, err = cli("check", FAIL_001, "--select", "NUV-001", "--baseline", "base.json",
+                         *CI_OUTPUTS)
+    assert (code, err) == (0, "")
+    written = ci_outputs(tmp_path)
+    assert written["junit"].get("failures") == "0"
+    assert "Unchanged since the baseline" in ET.tostring(written["junit"], encoding="unicode")
+    assert [r["baselineState"] for r in written["results"]] == ["unchanged", "unchanged"]
+    assert written["sarif"]["runs"][0]["properties"]["summary"]["baseline"]["unchanged"] == 2
+    annotations = [line for line in out.splitlines() if line.startswith("::")]
+    assert len(annotations) == 2
+    assert all(line.startswith("::notice ") and "unchanged since the baseline" in line
+               for line in annotations)
+    assert ("Baseline `base.json`: 0 new, 0 worsened, 2 unchanged, 0 fixed (of 2 recorded)."
+            in written["md"])
+    assert "| Status |" in written["md"] and written["md"].count("| unchanged |") == 2
+
+
+def test_a_new_finding_fails_every_ci_format(cli, tmp_path):
+    cli("baseline", PASS_001, "--select", "NUV-001", "-o", "base.json")
+    code, out, err = cli("check", FAIL_001, "--select", "NUV-001", "--baseline", "base.json",
+                         *CI_OUTPUTS)
+    assert (code, err) == (1, "")
+    written = ci_outputs(tmp_path)
+    assert written["junit"].get("failures") == "2"
+    assert [r["baselineState"] for r in written["results"]] == ["new", "new"]
+    assert [line.split(" ", 1)[0] for line in out.splitlines() if line.startswith("::")] == [
+        "::error", "::warning"]
+    assert written["md"].count("| new |") == 2
+
+
+def test_suppressed_findings_fail_no_ci_format(cli, tmp_path):
+    config(tmp_path, "suppressions:\n" + suppress("2027-01-31")
+           + suppress("2027-01-31", "poller-hour", "part_number: 2200-48820-025"))
+    code, out, err = cli("check", FAIL_001, "--select", "NUV-001", *CI_OUTPUTS)
+    assert (code, err) == (0, "")
+    written = ci_outputs(tmp_path)
+    assert written["junit"].get("failures") == "0"
+    assert "Suppressed until 2027-01-31 by platform-team: the vendor's health check" in \
+        ET.tostring(written["junit"], encoding="unicode")
+    reason = "the vendor's health check, replaced in release 4.2 (OPS-1234)"
+    assert [r["suppressions"] for r in written["results"]] == [
+        [{"kind": "external", "status": "accepted", "justification": reason}]] * 2
+    assert all(line.startswith("::notice ") and "suppressed" in line
+               for line in out.splitlines() if line.startswith("::"))
+    assert "2 findings (0 critical, 0 warning, 0 info; 2 suppressed)" in written["md"]
+    assert written["md"].count("| suppressed |") == 2
 
 
 # --- baselines ------------------------------------------------------------------------------
