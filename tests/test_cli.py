@@ -154,7 +154,23 @@ def test_explain_by_id_or_name_with_config_thresholds(cli, tmp_path):
     for heading in ("What it detects", "Why it matters", "Example", "How to fix it", "Thresholds"):
         assert f"\n{heading}" in out
     (tmp_path / "trafficlint.yaml").write_text("rules:\n  NUV-001:\n    params: {min_interval: 20m}\n")
-    assert "min_interval = 20 min (default 15 min)" in cli("explain", "inventory-polling")[1]
+    out = cli("explain", "inventory-polling")[1]
+    # Thresholds are shown as the config file takes them, so they can be copied into it.
+    assert "min_interval = 20m (default 15m)" in out
+    assert "loop_share = 75%  [ratio]" in cli("explain", "NUV-001")[1]
+    assert "min_timeout_ms = 180000  [number]" in cli("explain", "NUV-009")[1]
+    assert "status_operations = [orderStatus]  [list]" in cli("explain", "NUV-014")[1]
+
+
+def test_thresholds_as_reports_write_them_are_accepted_too(cli, tmp_path):
+    (tmp_path / "trafficlint.yaml").write_text(
+        "rules:\n  NUV-001:\n    params: {min_interval: 20 min, continuous_for: 1 h 30 min}\n")
+    code, out, err = cli("explain", "NUV-001")
+    assert (code, err) == (0, "")
+    assert "min_interval = 20 min (default 15m)" in out
+    code, out, err = cli("check", PASS_001, "--select", "NUV-001")
+    assert (code, err) == (1, "")
+    assert "limit: one call every 20 min" in out
 
 
 def test_explain_unknown_rule_exits_2(cli):

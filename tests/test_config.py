@@ -9,6 +9,7 @@ import pytest
 
 from analyzer.check import check
 from analyzer.config import KEYS, RuleOverride, load_config
+from analyzer.durations import parse_duration
 from analyzer.errors import ConfigError
 from analyzer.schema import FIELDS_BY_NAME
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
@@ -248,3 +249,18 @@ def test_rule_ids_are_case_insensitive_in_the_config(tmp_path):
     [bound] = bind_for_run(RULES, config)
     assert (bound.rule.id, bound.severity.label) == ("NUV-001", "info")
     assert config.ignore == ("NUV-002",) and config.suppressions[0].rule == "NUV-001"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("15m", 900), ("1h30m", 5400), ("90s", 90), ("250ms", 0.25), ("7d", 604800),
+    ("15 min", 900), ("15 minutes", 900), ("1 minute", 60), ("1 h 30 min", 5400),
+    ("2 hours", 7200), ("3 d", 259200), ("10 s", 10), ("1 week", 604800), ("1.5h", 5400),
+])
+def test_durations_as_written_and_as_reports_show_them(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["15", "soon", "15 mins ago", "m15", "", "15 lightyears", "-5m"])
+def test_durations_that_are_not(text):
+    with pytest.raises(ValueError, match="expected a duration such as 90s, 15m, 1h30m or 7d"):
+        parse_duration(text)
