@@ -1,9 +1,11 @@
-"""The command line: `trafficlint check | baseline | rules | explain`. Thin on purpose: parse
-flags, call `check`, render, write, and turn the outcome into the exit code a CI gate can trust:
-0 no finding at or above --fail-on, 1 findings, 2 usage/config/rule/input error, 3 a bug.
+"""The command line: `trafficlint check | baseline | rules | explain | inspect | profiles`. Thin
+on purpose: parse flags, call `check`, render, write, and turn the outcome into the exit code a
+CI gate can trust: 0 no finding fails the run, 1 findings do, 2 usage/config/rule/input error,
+3 a bug.
 
 `check`'s options are declared in groups, one per concern (inputs, rules, the gate, outputs);
-each group has the function that reads its own flags, so adding a flag touches one group only.
+each group has the function that reads its own flags, so adding a flag touches one group only,
+and `baseline` takes the groups it uses (inputs and rules) and no others.
 """
 
 from __future__ import annotations
@@ -115,17 +117,11 @@ RULE_OPTIONS = [
                  type=click.Path(file_okay=False), help="Extra directory of rule files (repeatable)."),
     click.option("--select", multiple=True, metavar="IDS", help="Run only these rules (A,B or repeat)."),
     click.option("--ignore", multiple=True, metavar="IDS", help="Do not run these rules."),
-    click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
-                 help="Lowest severity that makes the exit code 1 (default: warning)."),
-    click.option("--max-evidence", type=click.IntRange(min=1),
-                 help="Source locations per finding (default 5)."),
 ]
 
 
-def _rule_settings(config: Config, rules_dirs, select, ignore, fail_on, max_evidence,
-                   **_: Any) -> Config:
-    config = config.with_cli(fail_on=fail_on, select=_ids(select), ignore=_ids(ignore),
-                             max_evidence=max_evidence)
+def _rule_settings(config: Config, rules_dirs, select, ignore, **_: Any) -> Config:
+    config = config.with_cli(select=_ids(select), ignore=_ids(ignore))
     if rules_dirs:
         config = config.with_cli(rules_dirs=(*config.rules_dirs, *(Path(d) for d in rules_dirs)))
     return config
@@ -134,14 +130,18 @@ def _rule_settings(config: Config, rules_dirs, select, ignore, fail_on, max_evid
 # --- check: the gate's memory ----------------------------------------------------------------
 
 GATE_OPTIONS = [
+    click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
+                 help="Lowest severity that makes the exit code 1 (default: warning)."),
     click.option("--baseline", "baseline_path", metavar="FILE", type=click.Path(dir_okay=False),
                  help="Fail only on findings that are new or worse than this baseline "
                       "(written by `trafficlint baseline`); report the fixed ones."),
 ]
 
 
-def _gate_settings(config: Config, baseline_path: str | None, **_: Any) -> Config:
-    return config.with_cli(baseline=Path(baseline_path) if baseline_path else None)
+def _gate_settings(config: Config, fail_on: str | None, baseline_path: str | None,
+                   **_: Any) -> Config:
+    return config.with_cli(fail_on=fail_on,
+                           baseline=Path(baseline_path) if baseline_path else None)
 
 
 # --- check: outputs -----------------------------------------------------------------------
@@ -154,12 +154,18 @@ OUTPUT_OPTIONS = [
                    type=click.Path(dir_okay=False, allow_dash=True),
                    help=f"Write {f.doc} to PATH (- for standard output).")
       for f in FILE_FORMATS],
+    click.option("--max-evidence", type=click.IntRange(min=1),
+                 help="Source locations per finding (default 5)."),
     click.option("--color/--no-color", default=None,
                  help="Colour the terminal summary (default: when a terminal)."),
     click.option("--progress/--no-progress", default=True, show_default=True,
                  help="Show a progress bar on standard error during long runs (only ever "
                       "on a terminal)."),
 ]
+
+
+def _output_settings(config: Config, max_evidence: int | None, **_: Any) -> Config:
+    return config.with_cli(max_evidence=max_evidence)
 
 
 def _output_paths(**options: Any) -> dict[str, Path]:
@@ -228,6 +234,7 @@ def check_command(paths: tuple[str, ...], config_path: str | None, input_format:
     config = _input_settings(config, **options)
     config = _rule_settings(config, **options)
     config = _gate_settings(config, **options)
+    config = _output_settings(config, **options)
     outputs = _output_paths(**options)
     progress = _progress(**options)
     try:

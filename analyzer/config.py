@@ -2,8 +2,7 @@
 overrides, run defaults, and what a CI gate needs (maintenance windows, the known SKU list, the
 live environment's name, suppressions and a baseline). Read from `--config PATH`, else from
 `trafficlint.yaml` or `.trafficlint.yaml` in the working directory. Every key is declared once
-in `KEYS`, with the function that checks it and the line `trafficlint config` documentation is
-built from.
+in `KEYS`, with the function that checks it and a one-line description of what it holds.
 
 Invalid config is an error naming the file, the key and what is allowed.
 """

@@ -23,12 +23,13 @@ _DISPLAY_UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
 
 def parse_duration(text: object) -> float:
     """Seconds in a duration string; raise ValueError with the accepted forms otherwise."""
-    if isinstance(text, bool) or not isinstance(text, str) or not _WHOLE.match(text.strip().lower()):
+    written = text.strip().lower() if isinstance(text, str) else None
+    if written is None or not _WHOLE.match(written):
         raise ValueError(
             f"expected a duration such as 90s, 15m, 1h30m or 7d (units ms, s, m, h, d, w), "
             f"got {text!r}"
         )
-    seconds = sum(float(n) * _UNIT_WORDS[unit] for n, unit in _PART.findall(text.strip().lower()))
+    seconds = sum(float(n) * _UNIT_WORDS[unit] for n, unit in _PART.findall(written))
     if seconds <= 0:
         raise ValueError(f"expected a duration above zero, got {text!r}")
     return seconds

@@ -22,7 +22,8 @@ from analyzer.model import Report
 from analyzer.severity import Severity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan", "ok": "green"}
+_COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan", "ok": "green",
+            "suppressed": "blue"}
 
 
 def _environment() -> Environment:
@@ -214,7 +215,7 @@ def _text_gate(context: dict[str, Any]) -> list[str]:
     suppressions = context["suppressions"]
     notes = {"expired": "expired {expires}, no longer suppressing",
              "unused": "matched no finding (remove it?)",
-             "rule-not-run": "its rule did not run"}
+             "rule-not-run": "not applied, its rule did not run"}
     for state, note in notes.items():
         for e in suppressions[state]:
             lines.append(f"suppression {note.format(expires=e['expires'])}: {e['rule']} "

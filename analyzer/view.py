@@ -74,11 +74,13 @@ def group(findings: list[dict[str, Any]], field: str) -> dict[str, list[dict[str
 
 
 def _client(traffic: dict[str, Any], own: list[dict[str, Any]]) -> dict[str, Any]:
-    """A client with its findings. Its badge is its worst finding that counts (not suppressed);
-    its ladder step is the model's, which counts suppressed findings too: a suppression
-    changes the gate, not what the provider sees."""
+    """A client with its findings. Its badge is its worst finding that counts (not suppressed),
+    `suppressed` when all its findings are, `ok` when it has none; its ladder step is the
+    model's, which counts suppressed findings too: a suppression changes the gate, not what
+    the provider sees."""
     active = [f for f in own if not f["suppressed"]]
     worst = max((_RANK[f["severity"]] for f in active), default=0)
+    badge = Severity(worst).label if worst else ("suppressed" if own else "ok")
     counts = {level.label: sum(f["severity"] == level.label for f in active)
               for level in sorted(Severity, reverse=True)}
     return {
@@ -87,7 +89,7 @@ def _client(traffic: dict[str, Any], own: list[dict[str, Any]]) -> dict[str, Any
         "suppressed": [f for f in own if f["suppressed"]],
         "card_findings": _capped(own, MAX_CARD_FINDINGS),
         "rank": worst,
-        "worst": Severity(worst).label if worst else "ok",
+        "worst": badge,
         **_step(traffic["escalation"]),
         "counts": counts,
         "rules": sorted({f["rule"] for f in own}),

@@ -173,6 +173,18 @@ def test_thresholds_as_reports_write_them_are_accepted_too(cli, tmp_path):
     assert "limit: one call every 20 min" in out
 
 
+def test_baseline_offers_only_the_options_it_uses(cli):
+    code, out, err = cli("baseline", "--help")
+    assert (code, err) == (0, "")
+    out = out.split("Options:")[1]
+    for used in ("--select", "--ignore", "--rules", "--config", "--profile", "--output"):
+        assert used in out
+    for unused in ("--fail-on", "--max-evidence", "--baseline", "--json"):
+        assert unused not in out
+    code, out, _ = cli("check", "--help")
+    assert "--fail-on" in out and "--max-evidence" in out
+
+
 def test_explain_unknown_rule_exits_2(cli):
     code, _, err = cli("explain", "NUV-999")
     assert (code, err) == (2, f"trafficlint: error: no rule 'NUV-999' (known: {KNOWN}); see "
@@ -331,3 +343,12 @@ def test_one_file_for_two_outputs_exits_2_before_reading(cli, tmp_path):
     assert err == ("trafficlint: error: r.out: given for both --json and --sarif; name a file "
                    "for each output\n")
     assert not (tmp_path / "r.out").exists()
+
+
+def test_one_early_call_is_not_plural(cli, tmp_path):
+    lines = (CASES / "API-004" / "fail.csv").read_text().splitlines(keepends=True)
+    (tmp_path / "once.csv").write_text("".join(lines[:3]))
+    code, out, err = cli("check", "once.csv", "--select", "API-004")
+    assert (code, err) == (1, "")
+    assert "1 calls" not in out
+    assert "sooner than the server asked (early calls: 1;" in out

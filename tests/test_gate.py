@@ -5,6 +5,7 @@ short staging runs. The clock is pinned at 2026-12-01 12:00 UTC (conftest.FIXED_
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -142,6 +143,27 @@ def test_dates_in_errors_are_written_as_dates(cli, tmp_path, text, message):
     assert (code, out, err) == (2, "", f"trafficlint: error: trafficlint.yaml: {message}\n")
 
 
+def test_a_suppression_of_a_rule_that_did_not_run_says_so(cli, tmp_path):
+    config(tmp_path, "suppressions:\n" + suppress("2027-01-31"))
+    code, out, err = cli("check", FAIL_001, "--select", "NUV-002")
+    assert (code, err) == (0, "")
+    assert ("suppression not applied, its rule did not run: NUV-001 poller-all-day "
+            "part_number=2200-46162-025 (trafficlint.yaml: suppressions[0])\n") in out
+
+
+def test_a_client_whose_findings_are_all_suppressed_is_not_called_ok(cli, tmp_path):
+    config(tmp_path, "suppressions:\n" + suppress("2027-01-31")
+           + suppress("2027-01-31", "poller-hour", "part_number: 2200-48820-025"))
+    code, out, err = cli("check", FAIL_001, "--select", "NUV-001", "--md", "m.md")
+    assert (code, err) == (0, "")
+    assert ("poller-all-day  18 calls, 0 errors  suppressed: step 2 of 4: a call from the "
+            "provider's technical team\n") in out
+    assert " ok: " not in out
+    markdown = (tmp_path / "m.md").read_text()
+    assert "| `poller-all-day` | SUPPRESSED | step 2 of 4" in markdown
+    assert "| OK |" not in markdown
+
+
 # --- every format honours the gate ---------------------------------------------------------
 
 SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -276,6 +298,14 @@ def test_the_baseline_is_stable_across_input_order_and_files(cli, tmp_path):
     assert code == 0 and "0 new, 0 worsened, 2 unchanged" in out
     cli("baseline", "b.csv", "a.csv", "-o", "again.json")
     assert (tmp_path / "again.json").read_bytes() == (tmp_path / "base.json").read_bytes()
+
+
+def test_the_readme_shows_the_baseline_line_as_it_is_printed(cli, tmp_path):
+    cli("baseline", FAIL_001, "-o", "base.json")
+    printed = re.search(r"^baseline base\.json: (.*)$", cli("check", FAIL_001, "--baseline",
+                                                             "base.json")[1], re.M).group(1)
+    documented = re.search(r"`baseline FILE: (.*?)`", (REPO / "README.md").read_text())
+    assert re.sub(r"\d+", "N", documented.group(1)) == re.sub(r"\d+", "N", printed)
 
 
 def test_new_findings_fail_against_the_baseline(cli, tmp_path):

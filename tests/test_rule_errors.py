@@ -58,9 +58,9 @@ def test_builtin_pack_loads():
      "example, fix, references, params, where, detect)"),
     ("severity: warning", "severity: severe",
      "severity: expected one of: info, warning, critical, got 'severe'"),
-    ("default: 15m", "default: 15 minutes",
+    ("default: 15m", "default: a quarter hour",
      "params.gap.default: expected a duration such as 90s, 15m, 1h30m or 7d "
-     "(units ms, s, m, h, d, w), got '15 minutes'"),
+     "(units ms, s, m, h, d, w), got 'a quarter hour'"),
     ("short_gap: $gap", "short_gap: 0s",
      "detect[0].short_gap: expected a duration above zero, got '0s'"),
     ("short_gap: $gap", "short_gap: $gapp",
