@@ -14,13 +14,12 @@ import polars as pl
 from analyzer.conditions import DURATION, RATIO
 from analyzer.detectors import COMMON_METRICS, KINDS, TS, sustained_seconds
 from analyzer.durations import format_duration
-from analyzer.model import Evidence, Finding
+from analyzer.model import NO_VALUE, Evidence, Finding
 from analyzer.progress import SILENT, Progress
 from analyzer.rules import BoundRule, Detector
 from analyzer.schema import SOURCE_FILE, SOURCE_LINE
 from analyzer.severity import Severity
 
-NO_VALUE = "(none)"
 ROW_ID = ["client_id", SOURCE_FILE, SOURCE_LINE]
 
 

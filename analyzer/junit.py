@@ -17,7 +17,7 @@ from typing import Any
 
 from analyzer.model import Report
 from analyzer.render import terminal_safe
-from analyzer.view import gate_note, group
+from analyzer.view import gate_note, group, key_text
 
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -85,7 +85,7 @@ def _case(rule: dict[str, Any], client: str, findings: list[dict[str, Any]],
 
 
 def _details(finding: dict[str, Any], rule: dict[str, Any], fail_on: str) -> str:
-    key = ", ".join(f"{k}={v if v is not None else '(none)'}" for k, v in finding["key"].items())
+    key = key_text(finding["key"], separator=", ")
     where = ", ".join(f"{e['file']}:{e['line']}" for e in finding["evidence"])
     more = finding["evidence_total"] - len(finding["evidence"])
     return "\n".join([

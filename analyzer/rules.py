@@ -19,6 +19,7 @@ import polars as pl
 from analyzer.conditions import BOOLEAN, INTEGER, NUMBER, RATIO, TEXT, check_regex, coerce_scalar
 from analyzer.detectors import KINDS
 from analyzer.durations import format_duration, parse_duration
+from analyzer.model import NO_VALUE
 from analyzer.safe_yaml import load_yaml_file
 from analyzer.schema import DERIVED, FIELDS
 from analyzer.severity import LEVELS, Severity
@@ -136,7 +137,7 @@ def display_value(kind: str, value: Any) -> str:
     if kind == "duration":
         return format_duration(parse_duration(value))
     if kind == "list":
-        return ", ".join(str(v) for v in value) or "(none)"
+        return ", ".join(str(v) for v in value) or NO_VALUE
     if kind == "ratio":
         return f"{value * 100:g}%"
     if kind == "number" and float(value).is_integer():

@@ -9,6 +9,7 @@ from typing import Any
 
 from analyzer import charts
 from analyzer.durations import format_duration
+from analyzer.model import NO_VALUE
 from analyzer.severity import DAY, Severity
 from analyzer.severity import LADDER as STEPS
 
@@ -120,11 +121,20 @@ def _rule(rule: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any
             "clients": sorted({f["client_id"] for f in own})}
 
 
+def shown(value: Any) -> Any:
+    """A key value as every output shows it: NO_VALUE when the calls had none."""
+    return NO_VALUE if value is None else value
+
+
+def key_text(key: dict[str, Any], separator: str = " ", safe=str) -> str:
+    """A finding's key as `field=value` pairs; `safe` makes each value fit the output."""
+    return separator.join(f"{name}={safe(shown(value))}" for name, value in key.items())
+
+
 def row(finding: dict[str, Any]) -> dict[str, Any]:
     """A finding as one table row: long log values clipped so that one huge value cannot
     blow up the report (the JSON report keeps them whole)."""
-    key = [(name, clip(value if value is not None else "(none)"))
-           for name, value in finding["key"].items()]
+    key = [(name, clip(shown(value))) for name, value in finding["key"].items()]
     return {**finding, "client": clip(finding["client_id"]), "key_items": key,
             "status": status(finding),
             "locations": locations(finding["evidence"]),
