@@ -33,7 +33,8 @@ from analyzer.model import Report
 from analyzer.output import write_atomic
 from analyzer.profiles import builtin_profiles, find_profile
 from analyzer.progress import SILENT, Progress, TerminalProgress
-from analyzer.render import render_text
+from analyzer.redact import DEFAULT as DEFAULT_REDACTOR
+from analyzer.render import render_text, terminal_safe
 from analyzer.rulepack import load_rules
 from analyzer.severity import FAIL_ON_CHOICES
 from analyzer.sources import FORMATS
@@ -49,7 +50,7 @@ def _guarded(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except TrafficlintError as exc:
             for message in exc.messages:
-                click.echo(f"trafficlint: error: {message}", err=True)
+                click.echo(f"trafficlint: error: {_safe_message(message)}", err=True)
             sys.exit(EXIT_ERROR)
         except click.exceptions.Exit:
             raise
@@ -61,6 +62,12 @@ def _guarded(command: Callable) -> Callable:
                        "traceback and report it.", err=True)
             sys.exit(EXIT_BUG)
     return wrapper
+
+
+def _safe_message(message: str) -> str:
+    """An error message can quote a file name or a log value: no secret or control character
+    of it reaches the terminal."""
+    return "\n".join(terminal_safe(line) for line in DEFAULT_REDACTOR.text(message).split("\n"))
 
 
 def _apply(options: list[Callable]) -> Callable:
@@ -277,7 +284,8 @@ def inspect_command(paths: tuple[str, ...], config_path: str | None, input_forma
     time span, rejects with examples), without running any rule. Exit 2 if a file cannot be
     read or nothing can be analysed."""
     config = _input_settings(_config(config_path), **options)
-    found, ignored = inspect_paths(list(paths), load_options(config, input_format))
+    inspected = inspect_paths(list(paths), load_options(config, input_format))
+    found, ignored = config.redact.apply(inspected)  # inspect shows log text too
     click.echo((inspect_json if fmt == "json" else inspect_text)(found, ignored), nl=False)
     if not sum(item.stats.rows for item in found):
         click.echo("trafficlint: error: no rows to analyse", err=True)
