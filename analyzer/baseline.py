@@ -58,6 +58,8 @@ def read_baseline(path: Path) -> tuple[BaselineEntry, ...]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{where}: not a trafficlint baseline: JSON nested too deeply") from None
     if not isinstance(document, dict) or document.get(FORMAT) != VERSION:
         raise InputError(f"{where}: {FORMAT}: expected {VERSION}; not a trafficlint baseline "
                          f"file (write one with `trafficlint baseline`)")

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import REPORTS, every_output
+from conftest import every_output
 
 from analyzer.render import html_assets
 

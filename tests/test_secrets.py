@@ -52,8 +52,8 @@ def _ndjson() -> str:
     rows = [json.dumps({"timestamp": t, "operation": "checkInventory", "part_number": "SKU-1",
                         "client_id": f"acme client_secret={S['client_secret']}"})
             for t in _times(6)]
-    broken = ('{"headers": {"Cookie": "sid=%s"}, "authorization": "Basic %s"'
-              % (S["cookie"], S["basic"]))
+    broken = (f'{{"headers": {{"Cookie": "sid={S["cookie"]}"}}, '
+              f'"authorization": "Basic {S["basic"]}"')
     return "\n".join([*rows, broken]) + "\n"
 
 
@@ -73,8 +73,8 @@ def _access_log() -> str:
     line = ('127.0.0.1 - - [16/Nov/2026:09:{m:02d}:00 +0000] "GET /api/v1/orders/1001?'
             'access_token={token} HTTP/1.1" 200 36 "-" "curl/8" client="acme password={pw}"')
     rows = [line.format(m=m, token=S["access_token"], pw=S["password"]) for m in range(6)]
-    rows.append('127.0.0.1 - - [16/Nov/2026:09:30:00 +0000] "Authorization: Bearer %s" 400 0 '
-                '"-" "curl/8"' % S["bearer"])
+    rows.append(f'127.0.0.1 - - [16/Nov/2026:09:30:00 +0000] "Authorization: Bearer '
+                f'{S["bearer"]}" 400 0 "-" "curl/8"')
     return "\n".join(rows) + "\n"
 
 
@@ -86,7 +86,8 @@ def _har() -> str:
                             "headers": [{"name": "Authorization", "value": f"Basic {S['basic']}"},
                                         {"name": "X-Client-Id",
                                          "value": f"acme token={S['access_token']}"}]},
-                "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json"}}}
+                "response": {"status": 200, "headers": [],
+                             "content": {"mimeType": "application/json"}}}
     entries = [entry(t) for t in _times(6)] + [f"Cookie: sid={S['cookie']}"]
     return json.dumps({"log": {"version": "1.2", "entries": entries}}, indent=1) + "\n"
 
@@ -214,7 +215,8 @@ def test_other_redact_keys_are_checked(tmp_path):
     ("GET /x?api_key=K1&page=2 HTTP/1.1", "GET /x?api_key=[REDACTED]&page=2 HTTP/1.1"),
     ("grant_type=client_credentials&client_secret=s3&scope=x",
      "grant_type=client_credentials&client_secret=[REDACTED]&scope=x"),
-    ('{"access_token": "at", "expires_in": 3600}', '{"access_token": "[REDACTED]", "expires_in": 3600}'),
+    ('{"access_token": "at", "expires_in": 3600}',
+     '{"access_token": "[REDACTED]", "expires_in": 3600}'),
     ('"{\\"password\\":\\"hunter2\\"}"', '"{\\"password\\":\\"[REDACTED]\\"}"'),
     ("{'name': 'X-Api-Key', 'value': 'k1'}", "{'name': 'X-Api-Key', 'value': '[REDACTED]'}"),
     ('<wsse:Password Type="#PasswordText">pw</wsse:Password>',
