@@ -39,6 +39,7 @@ from analyzer.sources import Source
 
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_START = re.compile(rb"[ \t\r]*\n")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def read_bytes(source: Source) -> tuple[bytes, str | None]:
@@ -139,8 +140,11 @@ def _without(source: Source, data: bytes, spans: list[tuple[int, int, str]],
         pieces.append(data[previous:start])
         previous = end
     pieces.append(data[previous:])
-    result = _read_lines(source, b"".join(pieces), select)
-    result.skipped["blank line"] -= len(spans)
+    emptied = b"".join(pieces)
+    vanished = line_count(data) - line_count(emptied)  # an emptied last line without "\n"
+    result = _read_lines(source, emptied, select)
+    result.lines += vanished
+    result.skipped["blank line"] -= len(spans) - vanished
     if result.skipped["blank line"] <= 0:
         del result.skipped["blank line"]
     for number, (start, _, reason) in zip(numbers, spans, strict=True):
@@ -253,7 +257,14 @@ def read_delimited(source: Source, data: bytes, select: Select) -> RawFile:
     separator = "\t" if source.format == "tsv" else ","
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if b"\r" in data:
+        # Lines end at "\n" (a CRLF is one line end); a CR alone is not a line end, though
+        # the csv module and Polars would take it for one and number lines differently.
+        data = _LONE_CR.sub(b"\\\\r", data)
     header = _header(data, separator)
+    if not any(name.strip() for name in header):
+        raise InputError(f"{source.display}:1: the header line is empty; a "
+                         f"{source.format.upper()} file starts with its column names")
     columns = select(header)
     lines = line_count(data)
     if len(set(header)) == len(header) and not _has_blank_line(data):

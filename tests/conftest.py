@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from analyzer import check as check_module
 from analyzer.check import check
 from analyzer.cli import main
 from analyzer.config import Config
+
+# Property tests: the suite runs few, derandomized examples (fast, the same every run); the
+# fuzzing run (fuzz/run.py) selects `fuzz` for many thousands, with a printed seed to replay.
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None,
+                          print_blob=True)
+settings.register_profile("fuzz", deadline=None, print_blob=True,
+                          max_examples=int(os.environ.get("TRAFFICLINT_FUZZ_EXAMPLES", "5000")))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO / "tests" / "cases"

@@ -49,7 +49,7 @@ def test_invalid_utf8_is_a_counted_reject_in_every_line_format(tmp_path):
         assert stats.examples[0].line == data.count(b"\n")
 
 
-def test_nul_bytes_are_rejected_with_the_field_named(tmp_path):
+def test_lines_with_nul_bytes_are_counted_rejects(tmp_path):
     log = tmp_path / "a.csv"
     log.write_bytes(HEADER + rows(3) + b"2026-11-16T10:00:00Z,check\x00x,acme,x\n"
                     + b"\x00" * 4000 + b"\n" + rows(1, 3))
@@ -258,3 +258,24 @@ def test_a_failed_run_leaves_no_report_file_and_keeps_the_old_one(cli, tmp_path)
     assert code == 2
     assert (tmp_path / "old.html").read_text() == "previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "old.html"]
+
+
+# Found by the fuzzing run (fuzz/run.py): a lone CR made the csv module number lines
+# differently from every other reader (and crash in the header), and a blank first line left
+# a CSV with no columns at all.
+
+def test_a_lone_carriage_return_is_text_not_a_line_end(tmp_path):
+    log = tmp_path / "a.csv"
+    log.write_bytes(HEADER + rows(2) + b"2026-11-16T10:00:00Z,check\rInventory,acme,x\n"
+                    + rows(1, 2) + b"\r\x01\n")
+    report = run_check([log], select=("NUV-001",))
+    (stats,) = report.inputs.files
+    assert (stats.lines, stats.rows, stats.rejected_total, stats.skipped_total) == (6, 4, 1, 1)
+    assert [e.line for e in stats.examples] == [6]  # the line with "\r\x01", numbered right
+
+
+def test_a_csv_with_a_blank_header_line_is_exit_2(tmp_path):
+    log = tmp_path / "a.csv"
+    log.write_bytes(b"\n\r" + HEADER + rows(2))
+    with pytest.raises(InputError, match=r"a.csv:1: the header line is empty"):
+        run_check([log])
