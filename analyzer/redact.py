@@ -125,11 +125,14 @@ def _rebuild(value: Any, changed: dict[str, str]) -> Any:
     if isinstance(value, str):
         return changed.get(value, value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        updates = {f.name: _rebuild(getattr(value, f.name), changed)
-                   for f in dataclasses.fields(value) if f.init}
+        fields = [f.name for f in dataclasses.fields(value) if f.init]
+        updates = {name: _rebuild(getattr(value, name), changed) for name in fields}
+        if all(updates[name] is getattr(value, name) for name in fields):
+            return value  # most of a report has nothing to hide: keep it, do not copy it
         return dataclasses.replace(value, **updates)
     if isinstance(value, tuple):
-        return tuple(_rebuild(item, changed) for item in value)
+        items = tuple(_rebuild(item, changed) for item in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     if isinstance(value, list):
         return [_rebuild(item, changed) for item in value]
     if isinstance(value, dict):

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import REPO, run_check
+from test_rule_errors import VALID
 
 from analyzer.conditions import MAX_REGEX_LENGTH, check_regex, regex_groups
 from analyzer.config import load_config
@@ -21,24 +22,9 @@ from analyzer.profiles import find_profile
 from analyzer.rulepack import load_rules
 from analyzer.safe_yaml import MAX_DEPTH, MAX_YAML_BYTES
 
-RULE = """\
-id: TST-001
-name: test-rule
-title: A test rule
-severity: warning
-summary: s
-rationale: r
-example: e
-fix: f
-detect:
-  - name: polling
-    kind: cadence
-    where:
-      operation: {eq: checkInventory}
-    key: [client_id, part_number]
-    short_gap: 15m
-    message: "MESSAGE"
-"""
+# The valid test rule, its message replaced by each template under test.
+RULE = VALID.replace('"{part_number} every {median_gap}"', '"MESSAGE"')
+assert "MESSAGE" in RULE
 
 BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
