@@ -30,7 +30,7 @@ from analyzer.explain import explain_text, rules_table
 from analyzer.formats import BY_NAME, FILE_FORMATS
 from analyzer.formats import FORMATS as OUTPUT_FORMATS
 from analyzer.model import Report
-from analyzer.output import write_atomic
+from analyzer.output import write_all, write_atomic
 from analyzer.profiles import builtin_profiles, find_profile
 from analyzer.progress import SILENT, Progress, TerminalProgress
 from analyzer.redact import DEFAULT as DEFAULT_REDACTOR
@@ -188,8 +188,7 @@ def _write_outputs(report: Report, paths: dict[str, Path], stdout_format: str | 
                    **_: Any) -> None:
     # Render everything before writing anything: a failure leaves no partial set of reports.
     rendered = {path: BY_NAME[name].render(report) for name, path in paths.items()}
-    for path, text in rendered.items():
-        write_atomic(path, text)
+    write_all(rendered)  # all of them, or none
     chosen = stdout_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if chosen == "text":
         colour = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)

@@ -279,3 +279,12 @@ def test_a_csv_with_a_blank_header_line_is_exit_2(tmp_path):
     log.write_bytes(b"\n\r" + HEADER + rows(2))
     with pytest.raises(InputError, match=r"a.csv:1: the header line is empty"):
         run_check([log])
+
+
+def test_reports_are_written_all_or_none(cli, tmp_path):
+    (tmp_path / "a.csv").write_bytes(HEADER + rows(3))
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    code, out, err = cli("check", "a.csv", "--json", "ok.json", "--html", "blocker/report.html")
+    assert (code, out) == (2, "")
+    assert err.startswith("trafficlint: error: blocker/report.html: cannot write: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "blocker"]  # no ok.json
