@@ -67,7 +67,11 @@ def _guarded(command: Callable) -> Callable:
 def _safe_message(message: str) -> str:
     """An error message can quote a file name or a log value: no secret or control character
     of it reaches the terminal."""
-    return "\n".join(terminal_safe(line) for line in DEFAULT_REDACTOR.text(message).split("\n"))
+    return _visible_lines(DEFAULT_REDACTOR.text(message))
+
+
+def _visible_lines(text: str) -> str:
+    return "\n".join(terminal_safe(line) for line in text.split("\n"))
 
 
 def _apply(options: list[Callable]) -> Callable:
@@ -269,7 +273,8 @@ def rules_command(config_path, fmt) -> None:
 def explain_command(rule_id, config_path) -> None:
     """Show one rule's documentation: what, why, example, fix, thresholds (by id or name)."""
     config = _config(config_path)
-    click.echo(explain_text(load_rules(rule_directories(config)), rule_id, config), nl=False)
+    text = explain_text(load_rules(rule_directories(config)), rule_id, config)
+    click.echo(_visible_lines(text), nl=False)  # a rule from --rules is someone else's text
 
 
 @main.command("inspect")

@@ -162,3 +162,17 @@ def test_a_profile_with_a_unicode_class_regex_loads(tmp_path):
     path.write_text("name: mine\ntitle: t\nsummary: s\nfields:\n  operation:\n"
                     "    - column: op\n      regex: '(\\pL+)'\n")
     assert find_profile(str(path), "--profile").name == "mine"
+
+
+def test_explain_shows_a_rules_control_characters_as_escapes(cli, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "TST-001.yaml").write_text(VALID.replace("summary: s", 'summary: "s\\e]0;x\\a\\e[2J"'))
+    code, out, _ = cli("explain", "TST-001", "--config", str(_config(tmp_path, rules)))
+    assert code == 0 and "\x1b" not in out and "\\x1b]0;x\\x07\\x1b[2J" in out
+
+
+def _config(tmp_path: Path, rules: Path) -> Path:
+    config = tmp_path / "trafficlint.yaml"
+    config.write_text(f"rules_dirs: [{rules}]\n")
+    return config
