@@ -84,8 +84,9 @@ class Redactor:
         for pattern in self.patterns:
             series = series.str.replace_all(pattern, _REPLACEMENT)
         series = series.str.replace_all(_MARK, REDACTED, literal=True)
-        return {old: new for old, new in zip(unique, series.to_list(), strict=True)
-                if new != old}
+        changed = {old: new for old, new in zip(unique, series.to_list(), strict=True)
+                   if new != old}
+        return _distinct(unique, changed)
 
     def text(self, value: str) -> str:
         return self.texts([value]).get(value, value)
@@ -97,6 +98,28 @@ class Redactor:
         _collect(value, strings)
         changed = self.texts(strings)
         return _rebuild(value, changed) if changed else value
+
+
+def _distinct(values: list[str], changed: dict[str, str]) -> dict[str, str]:
+    """Different values stay different: two clients whose ids differ only in a secret are two
+    clients in the report, not one. The second value that would read the same as another
+    gets [REDACTED-2], the third [REDACTED-3], in the order the report holds them (so the
+    numbers are as deterministic as the report, and tell nothing about the secrets)."""
+    taken = {value for value in values if value not in changed}
+    seen: dict[str, int] = {}
+    result = {}
+    for old in values:
+        new = changed.get(old)
+        if new is None:
+            continue
+        candidate = new
+        while candidate in taken:
+            seen[new] = seen.get(new, 1) + 1
+            marker = f"[REDACTED-{seen[new]}]"
+            candidate = new.replace(REDACTED, marker, 1) if REDACTED in new else new + marker
+        taken.add(candidate)
+        result[old] = candidate
+    return result
 
 
 DEFAULT = Redactor(tuple(pattern for _, pattern in BUILTIN))

@@ -267,3 +267,11 @@ def test_a_named_secret_never_survives_redaction(template, secret, before, after
 def test_redaction_is_idempotent(text):
     once = DEFAULT.text(text)
     assert DEFAULT.text(once) == once
+
+
+@given(st.lists(st.tuples(st.sampled_from(NAMED), secret_values), max_size=12))
+def test_redaction_keeps_different_values_apart(named):
+    values = [template.format(secret) for template, secret in named]
+    changed = DEFAULT.texts(values)
+    shown = {changed.get(value, value) for value in values}
+    assert len(shown) == len(set(values))

@@ -11,7 +11,7 @@ import json
 
 import polars as pl
 import pytest
-from conftest import every_output
+from conftest import every_output, run_check
 
 from analyzer.errors import ConfigError
 from analyzer.redact import DEFAULT, REDACTED, check_pattern
@@ -254,3 +254,15 @@ def test_error_messages_are_redacted_and_made_visible(cli, tmp_path):
     code, out, err = cli("check", str(log))
     assert code == 2 and out == ""
     assert S["api_key"] not in err and "\x1b" not in err and "api_key=[REDACTED]" in err
+
+
+def test_values_that_differ_only_in_a_secret_stay_apart(tmp_path):
+    log = tmp_path / "a.csv"
+    log.write_text("timestamp,operation,client_id,part_number\n" + "".join(
+        f"2026-11-16T09:{m:02d}:00Z,checkInventory,acme api_key={key},SKU-1\n"
+        for key in ("K1secret", "K2secret") for m in range(6)))
+    report = run_check([log])
+    clients = [c.client_id for c in report.inputs.clients]
+    assert clients == ["acme api_key=[REDACTED]", "acme api_key=[REDACTED-2]"]
+    assert {f.client_id for f in report.findings} == set(clients)
+    assert len({o.client_id for o in report.outlook}) == 2
