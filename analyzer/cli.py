@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from polars.exceptions import PanicException
 
 from analyzer import __version__
 from analyzer.baseline import baseline_text
@@ -54,7 +55,7 @@ def _guarded(command: Callable) -> Callable:
             sys.exit(EXIT_ERROR)
         except click.exceptions.Exit:
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence for a CI gate
+        except (Exception, PanicException) as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get("TRAFFICLINT_DEBUG"):
                 traceback.print_exc()
             click.echo(f"trafficlint: internal error: {type(exc).__name__}: {exc}\n"

@@ -37,6 +37,11 @@ from analyzer.schema import SOURCE_LINE
 from analyzer.soapdump import read_soap
 from analyzer.sources import Source
 
+# What Polars' readers raise on input they cannot read. A damaged Parquet footer can make
+# the Rust reader panic, which reaches Python as PanicException, a BaseException that no
+# `except Exception` would catch.
+POLARS_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError,
+                   ValueError)
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_START = re.compile(rb"[ \t\r]*\n")
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -183,7 +188,7 @@ def read_ndjson(source: Source, data: bytes, select: Select) -> RawFile:
         try:
             schema = {src: pl.String for src in columns}
             frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
-        except (pl.exceptions.PolarsError, OSError, ValueError):
+        except POLARS_FAILURES:
             frame = None
         if frame is not None and frame.height == lines:
             return RawFile(_fast_frame(frame, columns, 1), lines, columns)
@@ -286,7 +291,7 @@ def _polars_csv(data: bytes, separator: str, columns: list[str]) -> pl.DataFrame
             io.BytesIO(data), separator=separator, infer_schema=False,
             columns=columns, truncate_ragged_lines=False, raise_if_empty=False,
         )
-    except (pl.exceptions.PolarsError, OSError, ValueError):
+    except POLARS_FAILURES:
         return None
 
 
@@ -359,13 +364,17 @@ def read_parquet(source: Source, data: bytes, select: Select) -> RawFile:
         frame = pl.read_parquet(io.BytesIO(data), columns=columns)
     except InputError:
         raise
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise InputError(f"{source.display}: not a readable Parquet file ({_first_line(exc)})") from None
+    except pl.exceptions.PanicException as exc:
+        raise InputError(f"{source.display}: not a readable Parquet file (damaged: the reader "
+                         f"failed on it: {_first_line(exc)})") from None
+    except POLARS_FAILURES as exc:
+        raise InputError(f"{source.display}: not a readable Parquet file "
+                         f"({_first_line(exc)})") from None
     # Parquet has no lines; the row number (from 1) is what a user can find the row by.
     return RawFile(_fast_frame(frame, columns, 1), frame.height, columns)
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from conftest import run_check
+from conftest import CASES, run_check
 
 from analyzer import compressed
 from analyzer.errors import InputError
@@ -288,3 +288,53 @@ def test_reports_are_written_all_or_none(cli, tmp_path):
     assert (code, out) == (2, "")
     assert err.startswith("trafficlint: error: blocker/report.html: cannot write: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "blocker"]  # no ok.json
+
+
+_PARQUET_DAMAGE = """
+import io, sys
+import polars as pl
+from pathlib import Path
+from analyzer.errors import InputError
+from analyzer.readers import read_parquet
+from analyzer.sources import Source
+
+buffer = io.BytesIO()
+pl.read_csv(sys.argv[1], infer_schema=False).write_parquet(buffer)
+good = buffer.getvalue()
+source = Source(Path("a.parquet"), "a.parquet", "parquet", None)
+for position in range(max(0, len(good) - 1500), len(good)):
+    for value in (0x00, 0x68, 0xFF):
+        damaged = bytearray(good)
+        damaged[position] = value
+        try:
+            read_parquet(source, bytes(damaged), lambda found: found)
+        except InputError as exc:
+            assert str(exc).startswith("a.parquet: not a readable Parquet file"), exc
+            if "damaged: the reader failed" in str(exc):
+                Path(sys.argv[2]).write_bytes(bytes(damaged))
+                print("panic", position, value)
+                sys.exit(0)  # a Rust panic can leave Polars' threads unusable: stop here
+print("no panic")
+"""
+
+
+def test_a_damaged_parquet_footer_is_exit_2_even_when_the_reader_panics(cli, tmp_path):
+    """Found by the fuzzing run: damage to a Parquet footer can make Polars' Rust reader panic,
+    which reaches Python as PanicException, a BaseException no `except Exception` catches (a
+    traceback, not exit 2). Damage each byte of the footer in turn, in a child process (after
+    a panic Polars may not be usable in that process): every case before the first panic is
+    rows or a clear InputError, and the CLI reports the panicking file with exit 2."""
+    import subprocess
+    import sys
+
+    damaged = tmp_path / "a.parquet"
+    result = subprocess.run([sys.executable, "-c", _PARQUET_DAMAGE,
+                             str(CASES / "NUV-001" / "fail.csv"), str(damaged)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(Path.cwd()),
+                                 "RUST_BACKTRACE": "0"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    if result.stdout.startswith("panic"):
+        code, out, err = cli("check", "a.parquet")
+        assert (code, out) == (2, "")
+        assert err.startswith("trafficlint: error: a.parquet: not a readable Parquet file")
