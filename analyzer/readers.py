@@ -11,12 +11,14 @@ names the reason for every line it cannot use.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 
 import polars as pl
 
@@ -134,8 +136,9 @@ def _overlong_lines(data: bytes) -> list[tuple[int, int]]:
 
 def _without(source: Source, data: bytes, spans: list[tuple[int, int, str]],
              select: Select) -> RawFile:
-    """Read the file with its unusable lines emptied, then count them as rejected (not as
-    the blank lines the reader saw)."""
+    """Read the file without its unusable lines, number what the reader found by the lines
+    of the whole file, and count the unusable lines as rejected. The reader never sees them,
+    so its own account of the rest stays exact (however it treats the lines around them)."""
     numbers = [data.count(b"\n", 0, start) + 1 for start, _, _ in spans]
     if numbers[0] == 1 and source.format in ("csv", "tsv"):
         raise InputError(f"{source.display}:1: the header line is unusable ({spans[0][2]}); "
@@ -143,18 +146,30 @@ def _without(source: Source, data: bytes, spans: list[tuple[int, int, str]],
     pieces, previous = [], 0
     for start, end, _ in spans:
         pieces.append(data[previous:start])
-        previous = end
+        previous = end + 1  # the line and its "\n"
     pieces.append(data[previous:])
-    emptied = b"".join(pieces)
-    vanished = line_count(data) - line_count(emptied)  # an emptied last line without "\n"
-    result = _read_lines(source, emptied, select)
-    result.lines += vanished
-    result.skipped["blank line"] -= len(spans) - vanished
-    if result.skipped["blank line"] <= 0:
-        del result.skipped["blank line"]
+    result = _renumbered(_read_lines(source, b"".join(pieces), select), numbers)
+    result.lines += len(spans)
     for number, (start, _, reason) in zip(numbers, spans, strict=True):
         value = data[start:start + MAX_VALUE_CHARS].replace(b"\0", b"\\0")
         result.reject(number, reason, text_of(value))
+    return result
+
+
+def _renumbered(result: RawFile, removed: list[int]) -> RawFile:
+    """Line numbers of a file read without the lines `removed` (1-based, sorted), turned back
+    into line numbers of the whole file: a line is pushed down by every removed line that
+    came before it."""
+    # After removing r_i (0-based i), reduced line n is original line n + #{i: r_i - i <= n}.
+    shifts = [line - index for index, line in enumerate(removed)]
+    original = pl.Series(shifts, dtype=pl.Int64).search_sorted(
+        result.frame[SOURCE_LINE], side="right").cast(pl.Int64) + result.frame[SOURCE_LINE]
+    result.frame = result.frame.with_columns(original.alias(SOURCE_LINE))
+    moved = [replace(e, line=e.line + bisect.bisect_right(shifts, e.line))
+             for e in result.examples]
+    result.examples[:] = moved
+    result.rejects[:] = [replace(e, line=e.line + bisect.bisect_right(shifts, e.line))
+                         for e in result.rejects]
     return result
 
 

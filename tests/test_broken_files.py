@@ -338,3 +338,30 @@ def test_a_damaged_parquet_footer_is_exit_2_even_when_the_reader_panics(cli, tmp
         code, out, err = cli("check", "a.parquet")
         assert (code, out) == (2, "")
         assert err.startswith("trafficlint: error: a.parquet: not a readable Parquet file")
+
+
+def test_a_nul_line_inside_an_open_quoted_field_is_counted_once(tmp_path):
+    """Found by the fuzzing run: an unusable line inside a quoted field that never closes
+    was counted twice (as a reject, and as a continuation of the field)."""
+    log = tmp_path / "a.csv"
+    log.write_bytes(HEADER + rows(1) + b'2026-11-16T09:00:01.000Z,checkInventory,"acme,x\n'
+                    + b"\x00\x00\n" + rows(2, 2))
+    stats = stats_of(log)  # asserts lines = rows + rejected + skipped
+    assert stats.lines == 6 and dict(stats.rejected)[NUL] == 1
+    assert [e.line for e in stats.examples if e.reason == NUL] == [4]
+
+
+def test_rows_after_an_unusable_line_keep_their_line_numbers(tmp_path):
+    log = tmp_path / "a.ndjson"
+    log.write_bytes(b'{"timestamp":"2026-11-16T09:00:00Z","operation":"a"}\n\x00\n'
+                    b"\x00\x00\n" + b'{"timestamp":"2026-11-16T09:00:01Z","operation":"b"}\n'
+                    b"not json\n")
+    report = run_check([log])
+    (stats,) = report.inputs.files
+    assert [(r.line, r.reason) for r in report.rejects] == [
+        (2, NUL), (3, NUL), (5, "invalid JSON")]
+    assert stats.rows == 2
+    from analyzer.loading import LoadOptions, load
+
+    frame = load([str(log)], LoadOptions({}, "default")).frame
+    assert frame["source_line"].to_list() == [1, 4]
