@@ -176,3 +176,18 @@ def _config(tmp_path: Path, rules: Path) -> Path:
     config = tmp_path / "trafficlint.yaml"
     config.write_text(f"rules_dirs: [{rules}]\n")
     return config
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "not a trafficlint baseline: JSON nested too deeply"),
+    ('{"trafficlint_baseline": 1, "findings": [{"fingerprint": {"$ne": 1}, "rule": "NUV-001", '
+     '"client_id": "a", "key": {"part_number": {"$gt": ""}}, "severity": "warning", '
+     '"count": 1}]}', "findings[0].key: expected an object of field -> text or null"),
+])
+def test_a_hostile_baseline_is_exit_2(cli, tmp_path, content, message):
+    (tmp_path / "a.csv").write_text((REPO / "tests" / "cases" / "NUV-001" / "fail.csv")
+                                    .read_text())
+    (tmp_path / "baseline.json").write_text(content)
+    code, out, err = cli("check", "a.csv", "--baseline", "baseline.json")
+    assert (code, out) == (2, "")
+    assert f"trafficlint: error: baseline.json: {message}" in err
