@@ -68,6 +68,18 @@ def read_bytes(source: Source) -> tuple[bytes, str | None]:
                          f"genuine") from None
 
 
+def _utf8(source: Source, data: bytes) -> bytes:
+    """UTF-16 text (Windows tools write it, with a byte-order mark) as UTF-8: read as it is,
+    every line would hold NUL bytes."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source.display}: starts with a UTF-16 byte-order mark but is not "
+                         f"UTF-16 text ({exc.reason} at byte {exc.start:,})") from None
+
+
 # Given the columns a file has, the ones to read (a reader of a tabular format reads only
 # those, which keeps wide exports fast).
 Select = Callable[[list[str]], list[str]]
@@ -75,6 +87,7 @@ Select = Callable[[list[str]], list[str]]
 
 def read(source: Source, select: Select) -> RawFile:
     data, cut = read_bytes(source)
+    data = _utf8(source, data)
     if cut is None:
         return _read_data(source, data, select)
     # The stream broke off: read the whole lines before the break, and count the line it

@@ -120,6 +120,8 @@ def sniff(path: Path, compression: str | None) -> str | None:
     """Guess a format from the first bytes: Parquet magic, JSON (a HAR capture, OpenTelemetry
     spans, NDJSON records), SOAP envelopes, access-log lines, or a delimited header."""
     head = _head(path, compression)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text: the reader converts it
+        head = head[: len(head) // 2 * 2].decode("utf-16", "replace").encode("utf-8")
     if head.startswith(b"PAR1"):
         return "parquet"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")

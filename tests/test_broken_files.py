@@ -365,3 +365,22 @@ def test_rows_after_an_unusable_line_keep_their_line_numbers(tmp_path):
 
     frame = load([str(log)], LoadOptions({}, "default")).frame
     assert frame["source_line"].to_list() == [1, 4]
+
+
+def test_utf16_text_with_a_byte_order_mark_is_read(tmp_path):
+    """UTF-16 (what Windows PowerShell's Out-File writes) would otherwise have a NUL byte in
+    every line."""
+    text = (HEADER + rows(3)).decode()
+    for encoding in ("utf-16", "utf-16-be"):
+        log = tmp_path / f"{encoding}.csv"
+        log.write_bytes((b"\xfe\xff" if encoding.endswith("be") else b"")
+                        + text.encode(encoding))
+        stats = stats_of(log)
+        assert (stats.rows, stats.rejected) == (3, ())
+    access = tmp_path / "access.log"  # the format is told from UTF-16 content too
+    access.write_bytes('127.0.0.1 - - [16/Nov/2026:09:00:00 +0000] "GET /a HTTP/1.1" 200 1 "-" '
+                       '"c"\n'.encode("utf-16"))
+    assert stats_of(access).rows == 1
+    (tmp_path / "bad.csv").write_bytes(b"\xff\xfe" + b"a\x00\x00\xd8")
+    with pytest.raises(InputError, match=r"bad.csv: starts with a UTF-16 byte-order mark but"):
+        run_check([tmp_path / "bad.csv"])
