@@ -5,7 +5,6 @@ first problem found, so the counts add up to the rows rejected."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -131,18 +130,17 @@ def _checks(texts: dict[str, pl.Expr], timezone: str | None) -> list[tuple]:
          pl.lit("latency_ms not a number"), texts["latency_ms"]),
         (texts["retry_after"].is_not_null() & pl.col("retry_after").is_null(),
          pl.lit("retry_after not seconds or an HTTP date"), texts["retry_after"]),
-        _field_check(texts, lambda t: t.str.len_bytes() > MAX_FIELD_BYTES,
-                     f"longer than {MAX_FIELD_BYTES:,} bytes"),
+        _overlong_field(texts),
     ]
 
 
-def _field_check(texts: dict[str, pl.Expr], bad: Callable[[pl.Expr], pl.Expr],
-                 problem: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """One check over every text field: the row fails if any field is bad, and the reason
-    names the first such field."""
-    named = [(name, bad(text).fill_null(False)) for name, text in texts.items()
-             if FIELDS_BY_NAME[name].dtype == pl.String]
-    reason = pl.coalesce([pl.when(hit).then(pl.lit(f"{name} {problem}")) for name, hit in named])
+def _overlong_field(texts: dict[str, pl.Expr]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """One check over every text field: the row fails if any is longer than MAX_FIELD_BYTES,
+    and the reason names the first such field."""
+    named = [(name, (text.str.len_bytes() > MAX_FIELD_BYTES).fill_null(False))
+             for name, text in texts.items() if FIELDS_BY_NAME[name].dtype == pl.String]
+    reason = pl.coalesce([pl.when(hit).then(pl.lit(f"{name} longer than {MAX_FIELD_BYTES:,} "
+                                                    f"bytes")) for name, hit in named])
     culprit = pl.coalesce([pl.when(hit).then(texts[name]) for name, hit in named])
     return pl.any_horizontal([hit for _, hit in named]), reason, culprit
 

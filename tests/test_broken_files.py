@@ -169,10 +169,14 @@ def test_a_corrupt_gzip_keeps_what_decompressed_before_the_damage(tmp_path):
     assert reason.startswith("cut off: gzip data is corrupt after this point")
 
 
-def test_rotated_logs_with_several_gzip_members_read_whole(tmp_path):
-    log = tmp_path / "a.csv.gz"
-    log.write_bytes(gzip.compress(HEADER + rows(5)) + gzip.compress(rows(5, 5)))
-    assert stats_of(log).rows == 10
+@pytest.mark.parametrize(("suffix", "pack"), [
+    ("gz", gzip.compress),
+    ("zst", lambda data: zstandard.ZstdCompressor(write_content_size=False).compress(data)),
+])
+def test_rotated_logs_with_several_members_or_frames_read_whole(tmp_path, suffix, pack):
+    log = tmp_path / f"a.csv.{suffix}"
+    log.write_bytes(pack(HEADER + rows(5)) + pack(rows(5, 5)) + pack(rows(5, 10)))
+    assert stats_of(log).rows == 15
 
 
 @pytest.mark.parametrize(("data", "message"), [
