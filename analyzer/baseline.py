@@ -27,6 +27,7 @@ from typing import Any
 from analyzer.engine import fingerprint
 from analyzer.errors import InputError
 from analyzer.model import BaselineComparison, BaselineEntry, Finding
+from analyzer.render import json_text
 from analyzer.severity import Severity
 
 FORMAT = "trafficlint_baseline"
@@ -49,7 +50,7 @@ def baseline_text(findings: Iterable[Finding]) -> str:
     entries = sorted((entry_of(f) for f in findings if f.suppressed is None),
                      key=lambda e: (e.rule, e.client_id, json.dumps(e.key), e.fingerprint))
     document = {FORMAT: VERSION, "findings": [e.to_dict() for e in entries]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
 def read_baseline(path: Path, key_orders: KeyOrders | None = None) -> tuple[BaselineEntry, ...]:
@@ -67,6 +68,8 @@ def read_baseline(path: Path, key_orders: KeyOrders | None = None) -> tuple[Base
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{where}: not a trafficlint baseline: JSON nested too deeply") from None
     version = document.get(FORMAT) if isinstance(document, dict) else None
     if version not in READABLE or isinstance(version, bool):
         raise InputError(f"{where}: {FORMAT}: expected {VERSION}; not a trafficlint baseline "

@@ -22,6 +22,7 @@ from analyzer.model import Inputs, MaintenanceWindow, Report, RuleInfo
 from analyzer.profiles import find_profile
 from analyzer.progress import SILENT, Progress
 from analyzer.provider import outlook
+from analyzer.redact import redact_report
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import BoundRule
 from analyzer.traffic import profile
@@ -53,7 +54,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
     now = clock()
     gated = decide(detected.findings, config, now, {b.rule.id for b in rules}, baseline)
     observed = observed_seconds(frame)
-    return Report(
+    report = Report(
         versions=versions(),
         generated_at=now,
         fail_on=config.fail_on,
@@ -70,6 +71,8 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
         baseline=gated.baseline,
         observed=observed,
     )
+    # The one boundary every output is rendered from: no renderer sees an unredacted secret.
+    return redact_report(report, config.redact)
 
 
 def _baseline(config: Config, rules: list[BoundRule]) -> Baseline | None:

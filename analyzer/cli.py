@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from polars.exceptions import PanicException
 
 from analyzer import __version__
 from analyzer.baseline import baseline_text
@@ -32,10 +33,11 @@ from analyzer.explain import explain_text, rules_table
 from analyzer.formats import BY_NAME, FILE_FORMATS
 from analyzer.formats import FORMATS as OUTPUT_FORMATS
 from analyzer.model import Report
-from analyzer.output import write_atomic
+from analyzer.output import write_all, write_atomic
 from analyzer.profiles import builtin_profiles, find_profile
 from analyzer.progress import SILENT, Progress, TerminalProgress
-from analyzer.render import render_text
+from analyzer.redact import DEFAULT as DEFAULT_REDACTOR
+from analyzer.render import render_text, terminal_safe
 from analyzer.rulepack import load_rules
 from analyzer.severity import FAIL_ON_CHOICES
 from analyzer.sources import FORMATS
@@ -51,11 +53,11 @@ def _guarded(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except TrafficlintError as exc:
             for message in exc.messages:
-                click.echo(f"trafficlint: error: {message}", err=True)
+                click.echo(f"trafficlint: error: {_safe_message(message)}", err=True)
             sys.exit(EXIT_ERROR)
         except click.exceptions.Exit:
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence for a CI gate
+        except (Exception, PanicException) as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get("TRAFFICLINT_DEBUG"):
                 traceback.print_exc()
             click.echo(f"trafficlint: internal error: {type(exc).__name__}: {exc}\n"
@@ -63,6 +65,16 @@ def _guarded(command: Callable) -> Callable:
                        "traceback and report it.", err=True)
             sys.exit(EXIT_BUG)
     return wrapper
+
+
+def _safe_message(message: str) -> str:
+    """An error message can quote a file name or a log value: no secret or control character
+    of it reaches the terminal."""
+    return _visible_lines(DEFAULT_REDACTOR.text(message))
+
+
+def _visible_lines(text: str) -> str:
+    return "\n".join(terminal_safe(line) for line in text.split("\n"))
 
 
 def _apply(options: list[Callable]) -> Callable:
@@ -202,9 +214,7 @@ def _write_outputs(report: Report, paths: dict[str, Path], stdout_format: str | 
                    **_: Any) -> None:
     # Render everything before writing anything: a failure leaves no partial set of reports.
     rendered = {path: BY_NAME[name].render(report) for name, path in paths.items()}
-    for path, text in rendered.items():
-        if path != STDOUT:
-            write_atomic(path, text)
+    write_all({path: text for path, text in rendered.items() if path != STDOUT})  # all or none
     if STDOUT in rendered:
         click.echo(rendered[STDOUT], nl=False)
         return
@@ -289,7 +299,8 @@ def rules_command(config_path, fmt) -> None:
 def explain_command(rule_id, config_path) -> None:
     """Show one rule's documentation: what, why, example, fix, thresholds (by id or name)."""
     config = _config(config_path)
-    click.echo(explain_text(load_rules(rule_directories(config)), rule_id, config), nl=False)
+    text = explain_text(load_rules(rule_directories(config)), rule_id, config)
+    click.echo(_visible_lines(text), nl=False)  # a rule from --rules is someone else's text
 
 
 @main.command("inspect")
@@ -303,7 +314,8 @@ def inspect_command(paths: tuple[str, ...], config_path: str | None, input_forma
     time span, rejects with examples), without running any rule. Exit 2 if a file cannot be
     read or nothing can be analysed."""
     config = _input_settings(_config(config_path), **options)
-    found, ignored = inspect_paths(list(paths), load_options(config, input_format))
+    inspected = inspect_paths(list(paths), load_options(config, input_format))
+    found, ignored = config.redact.apply(inspected)  # inspect shows log text too
     click.echo((inspect_json if fmt == "json" else inspect_text)(found, ignored), nl=False)
     if not sum(item.stats.rows for item in found):
         click.echo("trafficlint: error: no rows to analyse", err=True)

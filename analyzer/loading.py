@@ -191,7 +191,7 @@ def _size(source: Source) -> int:
 
 
 def _sorted(counts: Counter) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counts.items()))
+    return tuple(sorted((reason, n) for reason, n in counts.items() if n))
 
 
 def _inputs(frame: pl.DataFrame, stats: list[FileStats], ignored: list[str]) -> Inputs:

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from analyzer.model import RejectExample
-from analyzer.readers import MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS
+from analyzer.rawfile import MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS, clip_reject
 from analyzer.schema import (
     FIELDS,
+    FIELDS_BY_NAME,
     SOURCE_FILE,
     SOURCE_LINE,
     TIMESTAMP_DTYPE,
@@ -20,6 +21,9 @@ from analyzer.schema import (
 )
 from analyzer.timestamps import parse_timestamp, reject_reason
 
+# A canonical value longer than this is not an id, a name or a fault text but a damaged or
+# hostile line; it is rejected rather than carried into every report.
+MAX_FIELD_BYTES = 8192
 _REASON = "_reason"
 _CULPRIT = "_culprit"
 
@@ -126,7 +130,19 @@ def _checks(texts: dict[str, pl.Expr], timezone: str | None) -> list[tuple]:
          pl.lit("latency_ms not a number"), texts["latency_ms"]),
         (texts["retry_after"].is_not_null() & pl.col("retry_after").is_null(),
          pl.lit("retry_after not seconds or an HTTP date"), texts["retry_after"]),
+        _overlong_field(texts),
     ]
+
+
+def _overlong_field(texts: dict[str, pl.Expr]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """One check over every text field: the row fails if any is longer than MAX_FIELD_BYTES,
+    and the reason names the first such field."""
+    named = [(name, (text.str.len_bytes() > MAX_FIELD_BYTES).fill_null(False))
+             for name, text in texts.items() if FIELDS_BY_NAME[name].dtype == pl.String]
+    reason = pl.coalesce([pl.when(hit).then(pl.lit(f"{name} longer than {MAX_FIELD_BYTES:,} "
+                                                    f"bytes")) for name, hit in named])
+    culprit = pl.coalesce([pl.when(hit).then(texts[name]) for name, hit in named])
+    return pl.any_horizontal([hit for _, hit in named]), reason, culprit
 
 
 def _problem(checks: list[tuple]) -> list[pl.Expr]:
@@ -149,7 +165,7 @@ def _retry_after(text: pl.Expr) -> pl.Expr:
 
 def _all_rejects(bad: pl.DataFrame) -> list[RejectExample]:
     rows = bad.sort(SOURCE_LINE).select(SOURCE_LINE, _REASON, _CULPRIT).iter_rows()
-    return [RejectExample(line, reason, value or "") for line, reason, value in rows]
+    return [RejectExample(line, reason, clip_reject(value or "")) for line, reason, value in rows]
 
 
 def _counts(bad: pl.DataFrame) -> Counter:

@@ -22,6 +22,9 @@ from analyzer.model import Report
 from analyzer.severity import Severity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What JSON may carry raw but a terminal or editor acts on (C1 controls such as the 8-bit CSI,
+# line separators, bidi overrides): written as \u escapes, so the JSON still round-trips exactly.
+_INERT_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan", "ok": "green",
             "suppressed": "blue"}
 
@@ -35,12 +38,21 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_visible,
     )
     env.filters.update(duration=format_duration, number=_number, percent=_percent,
                        when=_when, safe_href=_safe_href, rate=_rate, clip=view.clip,
                        shown=view.shown,
                        rank=lambda label: int(Severity.parse(label)))
     return env
+
+
+def _visible(value: Any) -> Any:
+    """Every printed value with control and bidi characters shown as escapes, as on the
+    terminal: an ANSI sequence or a right-to-left override in a log cannot disguise the text
+    around it in the page. Markup (the report's own style and script) is left alone."""
+    return terminal_safe(value) if isinstance(value, str) and not isinstance(value, Markup) \
+        else value
 
 
 def _number(value: Any) -> str:
@@ -68,8 +80,14 @@ def _safe_href(url: str) -> str:
     return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
 
 
+def json_text(data: Any) -> str:
+    """Indented UTF-8 JSON in which no log value can act on the terminal that shows it."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _INERT_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(report.to_dict())
 
 
 def render_rejects(report: Report) -> str:

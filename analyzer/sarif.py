@@ -14,14 +14,13 @@ here either.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
 from analyzer.model import Report
-from analyzer.render import terminal_safe
+from analyzer.render import json_text, terminal_safe
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"critical": "error", "warning": "warning", "info": "note"}
@@ -32,7 +31,7 @@ _BRACKETS = re.compile(r"(\\*)([\[\]])")
 
 
 def render_sarif(report: Report) -> str:
-    return json.dumps(sarif_log(report.to_dict()), indent=2, ensure_ascii=False) + "\n"
+    return json_text(sarif_log(report.to_dict()))
 
 
 def sarif_log(report: dict[str, Any]) -> dict[str, Any]:
