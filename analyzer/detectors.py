@@ -99,12 +99,12 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
     given. Counted calls are those meeting `of` (default: every call); the key's other calls
     are the sample a share is taken of. Only counted calls offend."""
     counted = opt["of"] if opt.get("of") is not None else pl.lit(True)
-    if opt.get("repeat_of") is not None:
-        frame = _mark_repeats(frame, keys, opt["repeat_of"], opt["window"])
-        counted = counted & pl.col("_repeat")
-    if opt.get("of") is not None or opt.get("repeat_of") is not None:
+    if opt.get("of") is not None:
         frame = _keys_with(frame, keys, counted)
-    rows = _sorted(frame, keys).with_columns(_counted=counted)
+    rows = _sorted(frame, keys)
+    if opt.get("repeat_of") is not None:
+        counted = counted & _repeats(keys, opt["repeat_of"], opt["window"])
+    rows = rows.with_columns(_counted=counted)
     if opt.get("window") is None:
         return _count_whole_log(rows, keys, opt)
     cumulative = pl.col("_counted").cast(pl.Int64).cum_sum()
@@ -138,14 +138,13 @@ def _in_qualifying_window(qualifies: pl.Expr, keys: list[str]) -> pl.Expr:
     return reach.cum_min(reverse=True).over(keys) <= pl.col("_i")
 
 
-def _mark_repeats(frame: pl.LazyFrame, keys: list[str], field: str,
-                  seconds: float) -> pl.LazyFrame:
-    """`_repeat`: the key already called about this value of `field` less than `seconds`
-    before (a re-check of an item). A call without a value repeats nothing."""
+def _repeats(keys: list[str], field: str, seconds: float) -> pl.Expr:
+    """Over rows sorted by key and time: the key already called about this value of `field`
+    less than `seconds` before (a re-check of an item). A call without a value repeats
+    nothing. over() keeps each group's rows in frame order, which is time order here."""
     gap = pl.col(TS).diff().over([*keys, field])
     repeat = (gap < pl.duration(milliseconds=round(seconds * 1000))) & pl.col(field).is_not_null()
-    # over() keeps each group's rows in frame order, so the frame is put in time order first.
-    return frame.sort(ORDER, nulls_last=True).with_columns(_repeat=repeat.fill_null(False))
+    return repeat.fill_null(False)
 
 
 def _count_whole_log(rows: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
