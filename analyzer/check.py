@@ -47,8 +47,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
           clock: Clock = system_clock, progress: Progress = SILENT) -> Report:
     rules = bind_for_run(load_rules(rule_directories(config)), config)
     # A bad baseline is reported before the logs are read, not after.
-    baseline = (Baseline(str(config.baseline), read_baseline(config.baseline))
-                if config.baseline is not None else None)
+    baseline = _baseline(config, rules)
     loaded = load(paths, load_options(config, input_format), progress)
     frame = add_derived(loaded.frame, config)
     detected = run(frame, rules, config.max_evidence, progress)
@@ -76,6 +75,13 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
     return redact_report(report, config.redact)
 
 
+def _baseline(config: Config, rules: list[BoundRule]) -> Baseline | None:
+    if config.baseline is None:
+        return None
+    key_orders = {bound.rule.id: bound.rule.finding_keys() for bound in rules}
+    return Baseline(str(config.baseline), read_baseline(config.baseline, key_orders))
+
+
 def load_options(config: Config, input_format: str | None = None) -> LoadOptions:
     profile = find_profile(config.profile, config.where("profile")) if config.profile else None
     return LoadOptions(config.fields, config.default_client, config.timezone, input_format,
@@ -95,7 +101,9 @@ def _settings(config: Config) -> tuple[tuple[str, object], ...]:
             ("max_evidence", config.max_evidence),
             ("maintenance", [f"{w.name}: {w.describe()}" for w in config.maintenance]),
             ("live_environments", list(config.live_environments)),
-            ("known_skus", None if config.known_skus is None else len(config.known_skus)))
+            ("known_skus", None if config.known_skus is None else len(config.known_skus)),
+            ("errors", {name: list(value) if isinstance(value, tuple) else value
+                        for name, value in vars(config.errors).items()}))
 
 
 def versions() -> tuple[tuple[str, str], ...]:

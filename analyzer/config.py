@@ -2,8 +2,7 @@
 overrides, run defaults, and what a CI gate needs (maintenance windows, the known SKU list, the
 live environment's name, suppressions and a baseline). Read from `--config PATH`, else from
 `trafficlint.yaml` or `.trafficlint.yaml` in the working directory. Every key is declared once
-in `KEYS`, with the function that checks it and the line `trafficlint config` documentation is
-built from.
+in `KEYS`, with the function that checks it and a one-line description of what it holds.
 
 Invalid config is an error naming the file, the key and what is allowed.
 """
@@ -17,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.durations import parse_duration
+from analyzer.error_meanings import ErrorMeanings, parse_error_meanings
 from analyzer.errors import ConfigError
 from analyzer.maintenance import Window, parse_windows
 from analyzer.model import SuppressionEntry
@@ -59,6 +59,7 @@ class Config:
     origin: Mapping[str, str] = field(default_factory=dict)  # key -> where it was set
     profile: str | None = None  # a mapping profile's name, or the path of one
     redact: Redactor = DEFAULT_REDACTOR  # what is hidden from every output
+    errors: ErrorMeanings = field(default_factory=ErrorMeanings)
 
     def with_cli(self, **overrides: Any) -> Config:
         """The config with command-line values (those not None) taking precedence."""
@@ -149,7 +150,7 @@ def _ids(value: Any, key: str, problems: _Problems, base: Path) -> tuple[str, ..
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.add(key, "expected a list of rule ids such as [NUV-001]")
         return None
-    return tuple(value)
+    return tuple(v.strip().upper() for v in value)  # ids are case-insensitive, as in explain
 
 
 def _rules(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, RuleOverride]:
@@ -175,7 +176,7 @@ def _rules(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, R
         if not isinstance(params, Mapping):
             problems.add(f"{where}.params", "expected a mapping of parameter -> value")
             params = {}
-        result[str(rule_id)] = RuleOverride(severity, dict(params))
+        result[str(rule_id).strip().upper()] = RuleOverride(severity, dict(params))
     return result
 
 
@@ -300,6 +301,10 @@ def _redact(value: Any, key: str, problems: _Problems, base: Path) -> Redactor |
     return redactor(checked, builtin)
 
 
+def _error_meanings(value: Any, key: str, problems: _Problems, base: Path) -> ErrorMeanings | None:
+    return parse_error_meanings(value, key, problems.add)
+
+
 Parser = Callable[[Any, str, _Problems, Path], Any]
 
 # key -> (attribute of Config, parser, doc)
@@ -339,6 +344,10 @@ KEYS: dict[str, tuple[str, Parser, str]] = {
                                   "from every output, added to the built-in ones (Authorization, "
                                   "cookies, API keys, tokens, passwords, WS-Security); "
                                   "builtin: false keeps only yours"),
+    "errors": ("errors", _error_meanings, "what the provider's answers mean, for every rule: "
+                                          "{not_found_codes, not_found_statuses, "
+                                          "not_found_pattern, duplicate_codes, "
+                                          "retry_code_pattern, retry_statuses}"),
 }
 
 

@@ -1,6 +1,7 @@
 """The derived fields (`schema.DERIVED`): columns the engine adds to every row from the log and
 the config file before any rule runs, so rules can say "inside a maintenance window", "on the
-live platform" or "not in our price book" as plain conditions."""
+live platform", "not in our price book" or "the provider said: not found" as plain
+conditions, and every rule that says it means the same."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import polars as pl
 
 from analyzer.config import Config
 from analyzer.maintenance import window_name
+from analyzer.schema import ORDER_API_OPERATIONS
 
 
 def add_derived(frame: pl.DataFrame, config: Config) -> pl.DataFrame:
@@ -17,6 +19,8 @@ def add_derived(frame: pl.DataFrame, config: Config) -> pl.DataFrame:
         window_name(config.maintenance).alias("maintenance_window"),
         pl.col("environment").str.to_lowercase().is_in(live).alias("is_live"),
         _listed(config.known_skus).alias("part_listed"),
+        pl.col("operation").is_in(ORDER_API_OPERATIONS).fill_null(False).alias("order_api"),
+        *[expr.alias(name) for name, expr in config.errors.derived().items()],
     )
 
 

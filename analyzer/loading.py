@@ -222,6 +222,6 @@ def _nothing_to_analyse(stats: list[FileStats]) -> str:
         reasons.update(dict(s.skipped))
     detail = "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
     files = ", ".join(s.file for s in stats)
-    return (f"no rows to analyse in {files} ({lines} lines"
+    return (f"no rows to analyse in {files} ({lines} line{'' if lines == 1 else 's'}"
             + (f"; {detail}" if detail else "; the files are empty") + ")")
 

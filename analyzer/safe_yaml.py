@@ -57,6 +57,21 @@ class _StrictLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
+        # PyYAML raises a bare ValueError for a date that does not exist (2027-02-30), which
+        # would reach the user without the file and line.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.MarkedYAMLError(
+                problem=f"{node.value!r} is not a real date or time: {exc}",
+                problem_mark=node.start_mark,
+            ) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                              _StrictLoader.construct_yaml_timestamp)
+
 
 def load_yaml_text(text: str, source: str) -> Any:
     """Parse YAML text; raise ValueError with `source:line: problem` on any error."""

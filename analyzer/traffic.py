@@ -16,7 +16,7 @@ import polars as pl
 
 from analyzer.detectors import ORDER, TS
 from analyzer.loading import failed_call
-from analyzer.model import GapHistogram, MaintenanceWindow, Series, Traffic
+from analyzer.model import NO_VALUE, GapHistogram, MaintenanceWindow, Series, Traffic
 from analyzer.rules import BoundRule
 
 MAX_BUCKETS = 192  # a week and a day of hourly bars
@@ -38,7 +38,7 @@ def profile(frame: pl.DataFrame, rules: Iterable[BoundRule],
     buckets = (_epoch_ms(last) - start_ms) // (bucket * 1000) + 1
     index = ((pl.col(TS).dt.epoch("ms") - start_ms) // (bucket * 1000)).alias("_bucket")
     rows = frame.lazy().with_columns(index)
-    calls = _stacked(rows, pl.col("operation").fill_null("(none)"), TOP_OPERATIONS,
+    calls = _stacked(rows, pl.col("operation").fill_null(NO_VALUE), TOP_OPERATIONS,
                      OTHER_OPERATIONS, buckets)
     errors = _stacked(rows.filter(failed_call()), pl.col("client_id"), TOP_CLIENTS,
                       OTHER_CLIENTS, buckets)

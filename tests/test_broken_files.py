@@ -64,7 +64,7 @@ def test_lines_with_nul_bytes_are_counted_rejects(tmp_path):
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "no rows to analyse in {f} (0 lines; the files are empty)"),
-    (HEADER, "no rows to analyse in {f} (1 lines; header line: 1)"),
+    (HEADER, "no rows to analyse in {f} (1 line; header line: 1)"),
     (b"\n\n\n", "no rows to analyse in {f} (3 lines; blank line: 3)"),
 ])
 def test_empty_and_header_only_files_are_exit_2(cli, tmp_path, content, message):
@@ -183,7 +183,7 @@ def test_rotated_logs_with_several_members_or_frames_read_whole(tmp_path, suffix
     (b"\x1f\x8b\x08\x00garbage", "a.csv.gz: not a valid gzip file: nothing could be decompressed"),
     (gzip.compress(HEADER + rows(3))[:10], "a.csv.gz: not a valid gzip file: nothing could be "
                                             "decompressed (the gzip stream ends early"),
-    (gzip.compress(HEADER + rows(3))[:40], "no rows to analyse in a.csv.gz (1 lines; cut off: "
+    (gzip.compress(HEADER + rows(3))[:40], "no rows to analyse in a.csv.gz (1 line; cut off: "
                                             "the gzip stream ends early (a truncated file?): 1)"),
 ])
 def test_a_stream_with_nothing_usable_is_exit_2(cli, tmp_path, data, message):

@@ -208,7 +208,7 @@ def test_file_order_does_not_matter(tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     ("", "no rows to analyse in {f} (0 lines; the files are empty)"),
-    (HEADER, "no rows to analyse in {f} (1 lines; header line: 1)"),
+    (HEADER, "no rows to analyse in {f} (1 line; header line: 1)"),
     (HEADER + "bad,x,acme,200\n", "no rows to analyse in {f} (2 lines; header line: 1; "
      "timestamp not ISO-8601 with offset or epoch seconds/milliseconds: 1)"),
 ])
