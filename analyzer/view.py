@@ -51,9 +51,21 @@ def build(report: dict[str, Any]) -> dict[str, Any]:
         "ignored_files": report["inputs"]["ignored_files"],
         "rates": _rates_note(report["summary"]["observed_seconds"]),
         "charts": _charts(report.get("traffic"), rules),
+        "settings": [(name, setting_text(value)) for name, value in report["settings"].items()],
         "ladder": LADDER,
         "has_status": any(status(f) for f in findings),
     }
+
+
+def setting_text(value: Any) -> str:
+    """A run setting as a reader writes it: lists joined, mappings as `key: value`."""
+    if value is None:
+        return "(default)"
+    if isinstance(value, dict):
+        return ", ".join(f"{name}: {setting_text(inner)}" for name, inner in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(setting_text(item) for item in value) if value else NO_VALUE
+    return str(value)
 
 
 def _capped(items: list[Any], limit: int) -> dict[str, Any]:
