@@ -59,10 +59,10 @@ SAMPLE = 1000
 
 
 def read_access_log(source: Source, data: bytes, select) -> RawFile:
-    lines = _lines(data)
+    lines, not_utf8 = _lines(data)
     frame = pl.DataFrame({"_line": lines}).with_columns(
         pl.int_range(1, len(lines) + 1, dtype=pl.Int64).alias(SOURCE_LINE))
-    parsed = _parse(frame)
+    parsed = _parse(frame, not_utf8)
     result = RawFile(pl.DataFrame(), line_count(data), [])
     _account(parsed, result)
     good = parsed.filter(pl.col("_status") == "ok")
@@ -72,15 +72,32 @@ def read_access_log(source: Source, data: bytes, select) -> RawFile:
     return result
 
 
-def _lines(data: bytes) -> list[str]:
-    text = data.decode("utf-8", "surrogateescape")
+def _lines(data: bytes) -> tuple[list[str], list[int]]:
+    """The file's lines, and the numbers of those that are not UTF-8 (shown with U+FFFD:
+    Polars holds only valid text)."""
+    try:
+        text = data.decode("utf-8")
+        not_utf8: list[int] = []
+    except UnicodeDecodeError:
+        text, not_utf8 = _decode_by_line(data)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line.rstrip("\r") for line in lines]
+    return [line.rstrip("\r") for line in lines], not_utf8
 
 
-def _parse(frame: pl.DataFrame) -> pl.DataFrame:
+def _decode_by_line(data: bytes) -> tuple[str, list[int]]:
+    decoded, bad = [], []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            decoded.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            decoded.append(raw.decode("utf-8", "replace"))
+            bad.append(number)
+    return "\n".join(decoded), bad
+
+
+def _parse(frame: pl.DataFrame, not_utf8: list[int]) -> pl.DataFrame:
     """One struct column per variant; the first variant that matches a line wins."""
     line = pl.col("_line")
     structs = {name: line.str.extract_groups(pattern).alias(f"_v_{name}")
@@ -92,7 +109,7 @@ def _parse(frame: pl.DataFrame) -> pl.DataFrame:
         variant = pl.when(first_group.is_not_null()).then(pl.lit(name)).otherwise(variant)
     out = out.with_columns(_variant=variant)
     request = _field(out, "request_line")
-    bad_utf8 = line.str.contains("[\ud800-\udfff]")
+    bad_utf8 = pl.col(SOURCE_LINE).is_in(pl.lit(pl.Series(not_utf8, dtype=pl.Int64)).implode())
     status = (pl.when(line.str.strip_chars() == "").then(pl.lit("blank"))
               .when(bad_utf8).then(pl.lit("utf8"))
               .when(pl.col("_variant").is_null() & line.str.contains(_SERVER_MESSAGE))
@@ -128,8 +145,7 @@ def _account(parsed: pl.DataFrame, result: RawFile) -> None:
         elif status == "other":
             result.skipped["not a request (another kind of log line)"] += 1
         else:
-            safe = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            result.reject(line, reasons[status], safe)
+            result.reject(line, reasons[status], text)
 
 
 def _records(good: pl.DataFrame) -> pl.DataFrame:

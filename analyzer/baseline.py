@@ -2,19 +2,24 @@
 worsened findings, and reports the ones that have been fixed.
 
 A finding is recognised across runs by its fingerprint (rule, client and key; stable across
-runs and input order). It is worsened when its severity rose, or its count grew by more than
-`baseline_tolerance` of the recorded count. Suppressed findings are not recorded: their
-suppression accounts for them until it expires.
+runs, input order and the order of the key's fields). It is worsened when its severity rose,
+or its count grew by more than `baseline_tolerance` of the recorded count. Suppressed findings
+are not recorded: their suppression accounts for them until it expires.
 
-    {"trafficlint_baseline": 1,
+Version 1 files hashed the key in the order the rule lists its fields, so re-saving one with
+sorted keys (jq -S) broke it; they are still read, checked against that order, and their
+entries carry the current fingerprint from then on.
+
+    {"trafficlint_baseline": 2,
      "findings": [{"fingerprint": "…", "rule": "NUV-001", "client_id": "…",
                    "key": {"part_number": "…"}, "severity": "warning", "count": 18}]}
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,10 +27,15 @@ from typing import Any
 from analyzer.engine import fingerprint
 from analyzer.errors import InputError
 from analyzer.model import BaselineComparison, BaselineEntry, Finding
+from analyzer.render import json_text
 from analyzer.severity import Severity
 
 FORMAT = "trafficlint_baseline"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)
+# Per rule, the orders of key fields its detectors list (besides client_id): version 1 hashed
+# keys in that order.
+KeyOrders = Mapping[str, list[tuple[str, ...]]]
 ENTRY_FIELDS = ("fingerprint", "rule", "client_id", "key", "severity", "count")
 
 
@@ -40,11 +50,12 @@ def baseline_text(findings: Iterable[Finding]) -> str:
     entries = sorted((entry_of(f) for f in findings if f.suppressed is None),
                      key=lambda e: (e.rule, e.client_id, json.dumps(e.key), e.fingerprint))
     document = {FORMAT: VERSION, "findings": [e.to_dict() for e in entries]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
-def read_baseline(path: Path) -> tuple[BaselineEntry, ...]:
-    """Read and check a baseline file; any problem is exit 2 naming the file and the field."""
+def read_baseline(path: Path, key_orders: KeyOrders | None = None) -> tuple[BaselineEntry, ...]:
+    """Read and check a baseline file; any problem is exit 2 naming the file and the field.
+    `key_orders` lets version 1 files whose keys were re-sorted be checked."""
     where = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -57,20 +68,26 @@ def read_baseline(path: Path) -> tuple[BaselineEntry, ...]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    if not isinstance(document, dict) or document.get(FORMAT) != VERSION:
+    except RecursionError:
+        raise InputError(f"{where}: not a trafficlint baseline: JSON nested too deeply") from None
+    version = document.get(FORMAT) if isinstance(document, dict) else None
+    if version not in READABLE or isinstance(version, bool):
         raise InputError(f"{where}: {FORMAT}: expected {VERSION}; not a trafficlint baseline "
                          f"file (write one with `trafficlint baseline`)")
     findings = document.get("findings")
     if not isinstance(findings, list):
         raise InputError(f"{where}: findings: expected a list")
     problems: list[str] = []
-    entries = [_entry(item, f"{where}: findings[{i}]", problems) for i, item in enumerate(findings)]
+    orders = key_orders or {}
+    entries = [_entry(item, f"{where}: findings[{i}]", problems, version, orders)
+               for i, item in enumerate(findings)]
     if problems:
         raise InputError(problems)
     return tuple(e for e in entries if e is not None)
 
 
-def _entry(item: Any, where: str, problems: list[str]) -> BaselineEntry | None:
+def _entry(item: Any, where: str, problems: list[str], version: int,
+           key_orders: KeyOrders) -> BaselineEntry | None:
     if not isinstance(item, dict):
         problems.append(f"{where}: expected an object with {', '.join(ENTRY_FIELDS)}")
         return None
@@ -99,12 +116,30 @@ def _entry(item: Any, where: str, problems: list[str]) -> BaselineEntry | None:
     if len(problems) > before:
         return None
     key = tuple(item["key"].items())
-    if item["fingerprint"] != fingerprint(item["rule"], item["client_id"], key):
+    if not _recorded_as(item, key, version, key_orders):
         problems.append(f"{where}.fingerprint: does not match its rule, client_id and key "
                         f"(edited by hand? record the baseline again with `trafficlint baseline`)")
         return None
-    return BaselineEntry(item["fingerprint"], item["rule"], item["client_id"], key,
-                         Severity.parse(item["severity"]), item["count"])
+    return BaselineEntry(fingerprint(item["rule"], item["client_id"], key), item["rule"],
+                         item["client_id"], key, Severity.parse(item["severity"]), item["count"])
+
+
+def _recorded_as(item: dict, key: tuple, version: int, key_orders: KeyOrders) -> bool:
+    """Whether the entry's fingerprint is the one its rule, client and key give."""
+    if version == VERSION:
+        return item["fingerprint"] == fingerprint(item["rule"], item["client_id"], key)
+    values = dict(key)
+    orders = [tuple(values), *(order for order in key_orders.get(item["rule"], ())
+                               if sorted(order) == sorted(values))]
+    return any(item["fingerprint"] == _fingerprint_v1(item["rule"], item["client_id"],
+                                                      [(name, values[name]) for name in order])
+               for order in orders)
+
+
+def _fingerprint_v1(rule: str, client_id: str, key: list[tuple[str, str | None]]) -> str:
+    """Version 1's fingerprint: the key's fields in the order the rule lists them."""
+    text = json.dumps([rule, client_id, [list(pair) for pair in key]], separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def compare(findings: list[Finding], entries: tuple[BaselineEntry, ...], tolerance: float,

@@ -9,6 +9,9 @@ the file's. A chunk of NDJSON that Polars could misnumber (a blank line, a line 
 plain JSON object) is read line by line instead: its lines stand alone. A chunk of CSV cannot
 be read on its own like that (a quoted field may run over lines), so when Polars could
 misnumber one, `ReadWhole` asks the caller to drop the file's batches and read it whole.
+So does a damaged file: a line with NUL bytes or longer than readers.MAX_LINE_BYTES, a
+compressed stream cut short or damaged, UTF-16 text, a Parquet file its reader fails on. What
+is rejected for damage, and at which line, is then decided in one place (`readers.read`).
 """
 
 from __future__ import annotations
@@ -21,16 +24,18 @@ from queue import Full, Queue
 
 import polars as pl
 
-from analyzer.chunks import Chunk, chunks, head
+from analyzer.chunks import Chunk, ReadWhole, chunks, head
 from analyzer.errors import InputError
 from analyzer.rawfile import RawFile
 from analyzer.readers import (
+    _LONE_CR,
+    POLARS_FAILURES,
     Select,
     _fast_frame,
-    _first_line,
     _has_blank_line,
     _header,
     _json_keys,
+    _overlong_lines,
     _polars_csv,
     ndjson_lines,
     read,
@@ -42,10 +47,7 @@ CHUNK_BYTES = 16 * 1024 * 1024  # of text: about 150,000 CSV or 55,000 NDJSON ro
 PARQUET_BATCH_ROWS = 250_000
 JSON_KEYS_SAMPLE = 4 * 1024 * 1024  # as much as readers._json_keys looks at
 _BOM = b"\xef\xbb\xbf"
-
-
-class ReadWhole(Exception):
-    """The file's batches cannot be trusted to number its lines: read it whole instead."""
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ def read_batches(source: Source, select: Select) -> Iterator[Batch]:
     if second is None:
         yield Batch(read_data(source, first.data, select), 1.0)
         return
+    if first.data.startswith(_UTF16_BOMS):
+        # Converted to UTF-8 by the whole reader; rare enough not to convert by the chunk.
+        raise ReadWhole
     total = max(_size(source), 1)
     every = _chain(first, second, pieces)
     if source.format == "ndjson":
@@ -120,9 +125,19 @@ def read_ahead(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
 
 
 def _chain(first: Chunk, second: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
-    yield first
-    yield second
-    yield from rest
+    yield _usable(first)
+    yield _usable(second)
+    for chunk in rest:
+        yield _usable(chunk)
+
+
+def _usable(chunk: Chunk) -> Chunk:
+    """The chunk, if no line of it is one the whole reader takes out before parsing (NUL
+    bytes, longer than readers.MAX_LINE_BYTES) and counts as rejected; a damaged file is
+    read whole, so those lines are numbered and counted in one place."""
+    if b"\0" in chunk.data or _overlong_lines(chunk.data):
+        raise ReadWhole
+    return chunk
 
 
 def _size(source: Source) -> int:
@@ -151,10 +166,10 @@ def _ndjson(pieces: Iterator[Chunk], columns: list[str], total: int) -> Iterator
 def _delimited(pieces: Iterator[Chunk], separator: str, select: Select,
                total: int) -> Iterator[Batch]:
     first = next(pieces)
-    data = first.data.removeprefix(_BOM)
+    data = _lone_cr(first.data.removeprefix(_BOM))
     line, _, body = data.partition(b"\n")
     header = _header(data, separator)
-    if not line.strip() or len(set(header)) != len(header):
+    if not any(name.strip() for name in header) or len(set(header)) != len(header):
         raise ReadWhole
     columns = select(header)
     header_line = line + b"\n"
@@ -164,8 +179,14 @@ def _delimited(pieces: Iterator[Chunk], separator: str, select: Select,
                 _share(done, total))
     for chunk in pieces:
         done += len(chunk.data)
-        yield Batch(_csv_chunk(header_line, chunk.data, chunk.lines, separator, columns,
-                               chunk.first_line, Counter()), _share(done, total))
+        yield Batch(_csv_chunk(header_line, _lone_cr(chunk.data), chunk.lines, separator,
+                               columns, chunk.first_line, Counter()), _share(done, total))
+
+
+def _lone_cr(data: bytes) -> bytes:
+    """As readers.read_delimited: a CR alone is not a line end. A chunk ends at a "\n", so
+    no CRLF is split between two chunks."""
+    return _LONE_CR.sub(b"\\\\r", data) if b"\r" in data else data
 
 
 def _csv_chunk(head: bytes, body: bytes, lines: int, separator: str, columns: list[str],
@@ -199,6 +220,6 @@ def _parquet(source: Source, select: Select, rows: int) -> Iterator[Batch]:
             yield Batch(batch, done / height)
     except InputError:
         raise
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise InputError(f"{source.display}: not a readable Parquet file "
-                         f"({_first_line(exc)})") from None
+    except POLARS_FAILURES:
+        # Damaged (the reader may panic part way): the whole reader names the damage.
+        raise ReadWhole from None

@@ -69,23 +69,13 @@ def _bind_detector(rule: Rule, spec: Mapping[str, Any], values: Mapping[str, Any
     def fail(key: str, message: str) -> None:
         problems.append(f"{rule.path}: {prefix}.{key}: {message}")
 
-    kind = KINDS.get(spec.get("kind"))  # type: ignore[arg-type]
+    kind = _kind(spec, fail)
     if kind is None:
-        fail("kind", f"expected one of: {', '.join(KINDS)}, got {spec.get('kind')!r}")
         return None
     before = len(problems)
-    allowed = (*DETECTOR_KEYS, *kind.options)
-    for key in spec:
-        if key not in allowed:
-            fail(str(key), f"unknown key (expected one of: {', '.join(allowed)})")
-    for key, (required, _) in DETECTOR_KEYS.items():
-        if required and key not in spec:
-            fail(key, "required key is missing")
     resolve = _resolver(values)
-    name = spec.get("name")
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        fail("name", f"expected a kebab-case name, got {name!r}")
-    keys = _keys(spec.get("key"), fail)
+    _check_detector_keys(spec, kind, fail)
+    name, keys = _name(spec.get("name"), fail), _keys(spec.get("key"), fail)
     where = _condition(spec, "where", FIELD_KINDS, resolve, fail)
     if rule_where is not None:
         where = rule_where if where is None else rule_where & where
@@ -100,18 +90,50 @@ def _bind_detector(rule: Rule, spec: Mapping[str, Any], values: Mapping[str, Any
     _check_message(spec.get("message"), keys, metrics, values, fail)
     if len(problems) > before:
         return None
-    value_metric, limit_text = kind.measure(options)
+    measured = _measure(spec, kind, options, metric_kinds, resolve, fail)
+    if measured is None:
+        return None
+    return Detector(name, spec["kind"], keys, where, options, critical_if, spec["message"],
+                    *measured, only_if)
+
+
+def _kind(spec: Mapping[str, Any], fail) -> Kind | None:
+    kind = KINDS.get(spec.get("kind"))  # type: ignore[arg-type]
+    if kind is None:
+        fail("kind", f"expected one of: {', '.join(KINDS)}, got {spec.get('kind')!r}")
+    return kind
+
+
+def _check_detector_keys(spec: Mapping[str, Any], kind: Kind, fail) -> None:
+    allowed = (*DETECTOR_KEYS, *kind.options)
+    for key in spec:
+        if key not in allowed:
+            fail(str(key), f"unknown key (expected one of: {', '.join(allowed)})")
+    for key, (required, _) in DETECTOR_KEYS.items():
+        if required and key not in spec:
+            fail(key, "required key is missing")
+
+
+def _name(name: Any, fail) -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        fail("name", f"expected a kebab-case name, got {name!r}")
+    return name  # type: ignore[return-value]
+
+
+def _measure(spec: Mapping[str, Any], kind: Kind, options: Mapping[str, Any],
+             metric_kinds: Mapping[str, str], resolve, fail) -> tuple[str, str] | None:
+    """The metric a finding shows and its limit in words: the rule's `measure`, else the one
+    threshold of its `only_if`, else the kind's own."""
     if "measure" in spec:
         if spec["measure"] not in kind.limits:
             fail("measure", f"expected one of: {', '.join(kind.limits) or 'none'} "
                             f"(got {spec['measure']!r})")
             return None
-        value_metric, limit_text = spec["measure"], kind.limits[spec["measure"]](options)
-    elif only_if is not None:
-        value_metric, limit_text = _gate_measure(spec["only_if"], metric_kinds, resolve,
-                                                 (value_metric, limit_text))
-    return Detector(name, spec["kind"], keys, where, options, critical_if, spec["message"],
-                    value_metric, limit_text, only_if)
+        return spec["measure"], kind.limits[spec["measure"]](options)
+    default = kind.measure(options)
+    if "only_if" in spec:
+        return _gate_measure(spec["only_if"], metric_kinds, resolve, default)
+    return default
 
 
 _LIMIT_WORDS = {"gte": "less than", "gt": "at most"}

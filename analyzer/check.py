@@ -21,6 +21,7 @@ from analyzer.model import Inputs, MaintenanceWindow, Report, RuleInfo
 from analyzer.profiles import find_profile
 from analyzer.progress import SILENT, Progress
 from analyzer.provider import outlook
+from analyzer.redact import redact_report
 from analyzer.rowstore import RowStore
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import BoundRule
@@ -45,8 +46,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
           clock: Clock = system_clock, progress: Progress = SILENT) -> Report:
     rules = bind_for_run(load_rules(rule_directories(config)), config)
     # A bad baseline is reported before the logs are read, not after.
-    baseline = (Baseline(str(config.baseline), read_baseline(config.baseline))
-                if config.baseline is not None else None)
+    baseline = _baseline(config, rules)
     with RowStore(columns=columns_read(rules, config)) as store:
         rows = load_rows(paths, load_options(config, input_format), store, progress)
         first, last = rows.first_seen, rows.last_seen
@@ -58,7 +58,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
     now = clock()
     gated = decide(analysis.findings, config, now, {b.rule.id for b in rules}, baseline)
     observed = (last - first).total_seconds()
-    return Report(
+    report = Report(
         versions=versions(),
         generated_at=now,
         fail_on=config.fail_on,
@@ -75,6 +75,15 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
         baseline=gated.baseline,
         observed=observed,
     )
+    # The one boundary every output is rendered from: no renderer sees an unredacted secret.
+    return redact_report(report, config.redact)
+
+
+def _baseline(config: Config, rules: list[BoundRule]) -> Baseline | None:
+    if config.baseline is None:
+        return None
+    key_orders = {bound.rule.id: bound.rule.finding_keys() for bound in rules}
+    return Baseline(str(config.baseline), read_baseline(config.baseline, key_orders))
 
 
 def load_options(config: Config, input_format: str | None = None) -> LoadOptions:
@@ -94,7 +103,9 @@ def _settings(config: Config) -> tuple[tuple[str, object], ...]:
             ("max_evidence", config.max_evidence),
             ("maintenance", [f"{w.name}: {w.describe()}" for w in config.maintenance]),
             ("live_environments", list(config.live_environments)),
-            ("known_skus", None if config.known_skus is None else len(config.known_skus)))
+            ("known_skus", None if config.known_skus is None else len(config.known_skus)),
+            ("errors", {name: list(value) if isinstance(value, tuple) else value
+                        for name, value in vars(config.errors).items()}))
 
 
 def versions() -> tuple[tuple[str, str], ...]:

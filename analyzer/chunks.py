@@ -2,12 +2,14 @@
 file of any size is read with bounded memory and every line keeps its number.
 
 A chunk is about `size` bytes long; a line is never split between two chunks (a line longer
-than that makes its chunk longer). Errors are reported as `readers.read_bytes` reports them.
+than that makes its chunk longer). A file that cannot be opened is an InputError as in
+`readers.read_bytes`. A compressed stream that is damaged, cut short or expands like a
+decompression bomb raises `ReadWhole`: `readers.read` keeps the lines before the damage and
+counts the cut, or names the error, and this keeps no second copy of those rules.
 """
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +18,17 @@ from typing import IO
 
 import zstandard
 
+from analyzer import compressed
 from analyzer.errors import InputError
 from analyzer.rawfile import line_count
 from analyzer.sources import Source
+
+_COMPRESSED_READ = 1 << 20
+
+
+class ReadWhole(Exception):
+    """The file's batches cannot be trusted to number its lines or account for its damage:
+    read it whole instead."""
 
 
 @dataclass(frozen=True)
@@ -31,9 +41,9 @@ class Chunk:
 def chunks(source: Source, size: int) -> Iterator[Chunk]:
     """The file's (decompressed) bytes in order, each chunk ending with a line break except
     perhaps the file's last."""
-    with _guarded(source), _opened(source) as stream:
+    with _guarded(source), source.path.open("rb") as raw:
         carry, first_line = b"", 1
-        while block := _read(stream, size):
+        for block in _blocks(source, raw, size):
             cut = block.rfind(b"\n") + 1
             if cut == 0:  # no line break yet: a line longer than a chunk
                 carry += block
@@ -50,44 +60,63 @@ def chunks(source: Source, size: int) -> Iterator[Chunk]:
 
 def head(source: Source, size: int) -> bytes:
     """The first `size` (decompressed) bytes of the file."""
-    with _guarded(source), _opened(source) as stream:
-        return _read(stream, size)
+    with _guarded(source), source.path.open("rb") as raw:
+        return next(_blocks(source, raw, size), b"")[:size]
 
 
-def _read(stream: IO[bytes], size: int) -> bytes:
-    """Up to `size` bytes; less only at the end (a zstd stream returns a frame at a time)."""
-    parts, wanted = [], size
-    while wanted > 0:
-        part = stream.read(wanted)
-        if not part:
-            break
+def _blocks(source: Source, raw: IO[bytes], size: int) -> Iterator[bytes]:
+    """The file's (decompressed) bytes in blocks of at least `size` bytes, the last one
+    perhaps shorter."""
+    if source.compression is None:
+        while block := raw.read(size):
+            yield block
+        return
+    limit = max(compressed.MIN_LIMIT, compressed.MAX_RATIO * source.path.stat().st_size)
+    parts: list[bytes] = []
+    held = total = 0
+    for part in _decompressed(raw, source.compression):
         parts.append(part)
-        wanted -= len(part)
-    return b"".join(parts)
+        held += len(part)
+        total += len(part)
+        if total > limit:
+            raise ReadWhole  # the whole reader refuses it, naming the limit
+        if held >= size:
+            yield b"".join(parts)
+            parts, held = [], 0
+    if parts:
+        yield b"".join(parts)
 
 
-@contextmanager
-def _opened(source: Source) -> Iterator[IO[bytes]]:
-    with source.path.open("rb") as raw:
-        if source.compression == "gzip":
-            with gzip.GzipFile(fileobj=raw) as stream:
-                yield stream
-        elif source.compression == "zstd":
-            # read_across_frames: `zstd` and log rotators can write several frames back to back.
-            decompressor = zstandard.ZstdDecompressor()
-            with decompressor.stream_reader(raw, read_across_frames=True) as stream:
-                yield stream
-        else:
-            yield raw
+def _decompressed(raw: IO[bytes], kind: str) -> Iterator[bytes]:
+    """A gzip or zstd stream decompressed as `compressed.decompress` does it: members or frames
+    back to back, zero padding after one ignored. Where it would report a cut or damage (it
+    keeps the lines before it), ReadWhole."""
+    def fresh():
+        if kind == "gzip":
+            return zlib.decompressobj(wbits=31)
+        return zstandard.ZstdDecompressor().decompressobj()
+
+    stream, pending = fresh(), b""
+    while piece := pending or raw.read(_COMPRESSED_READ):
+        pending = b""
+        if stream is None:  # between members: zero padding, or the next member
+            piece = piece.lstrip(b"\0")
+            if not piece:
+                continue
+            stream = fresh()
+        if out := stream.decompress(piece):
+            yield out
+        if stream.eof:
+            pending, stream = stream.unused_data, None
+    if stream is not None:  # the stream ends inside a member
+        raise ReadWhole
 
 
 @contextmanager
 def _guarded(source: Source) -> Iterator[None]:
     try:
         yield
+    except (zlib.error, zstandard.ZstdError):
+        raise ReadWhole from None
     except OSError as exc:
         raise InputError(f"{source.display}: cannot read: {exc.strerror or exc}") from None
-    except (EOFError, zlib.error) as exc:
-        raise InputError(f"{source.display}: not a valid gzip file ({exc})") from None
-    except zstandard.ZstdError as exc:
-        raise InputError(f"{source.display}: not a valid zstd file ({exc})") from None

@@ -1,9 +1,11 @@
-"""The command line: `trafficlint check | baseline | rules | explain`. Thin on purpose: parse
-flags, call `check`, render, write, and turn the outcome into the exit code a CI gate can trust:
-0 no finding at or above --fail-on, 1 findings, 2 usage/config/rule/input error, 3 a bug.
+"""The command line: `trafficlint check | baseline | rules | explain | inspect | profiles`. Thin
+on purpose: parse flags, call `check`, render, write, and turn the outcome into the exit code a
+CI gate can trust: 0 no finding fails the run, 1 findings do, 2 usage/config/rule/input error,
+3 a bug.
 
 `check`'s options are declared in groups, one per concern (inputs, rules, the gate, outputs);
-each group has the function that reads its own flags, so adding a flag touches one group only.
+each group has the function that reads its own flags, so adding a flag touches one group only,
+and `baseline` takes the groups it uses (inputs and rules) and no others.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from polars.exceptions import PanicException
 
 from analyzer import __version__
 from analyzer.baseline import baseline_text
@@ -30,10 +33,11 @@ from analyzer.explain import explain_text, rules_table
 from analyzer.formats import BY_NAME, FILE_FORMATS
 from analyzer.formats import FORMATS as OUTPUT_FORMATS
 from analyzer.model import Report
-from analyzer.output import write_atomic
+from analyzer.output import write_all, write_atomic
 from analyzer.profiles import builtin_profiles, find_profile
 from analyzer.progress import SILENT, Progress, TerminalProgress
-from analyzer.render import render_text
+from analyzer.redact import DEFAULT as DEFAULT_REDACTOR
+from analyzer.render import render_text, terminal_safe
 from analyzer.rulepack import load_rules
 from analyzer.severity import FAIL_ON_CHOICES
 from analyzer.sources import FORMATS
@@ -49,11 +53,11 @@ def _guarded(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except TrafficlintError as exc:
             for message in exc.messages:
-                click.echo(f"trafficlint: error: {message}", err=True)
+                click.echo(f"trafficlint: error: {_safe_message(message)}", err=True)
             sys.exit(EXIT_ERROR)
         except click.exceptions.Exit:
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence for a CI gate
+        except (Exception, PanicException) as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get("TRAFFICLINT_DEBUG"):
                 traceback.print_exc()
             click.echo(f"trafficlint: internal error: {type(exc).__name__}: {exc}\n"
@@ -61,6 +65,16 @@ def _guarded(command: Callable) -> Callable:
                        "traceback and report it.", err=True)
             sys.exit(EXIT_BUG)
     return wrapper
+
+
+def _safe_message(message: str) -> str:
+    """An error message can quote a file name or a log value: no secret or control character
+    of it reaches the terminal."""
+    return _visible_lines(DEFAULT_REDACTOR.text(message))
+
+
+def _visible_lines(text: str) -> str:
+    return "\n".join(terminal_safe(line) for line in text.split("\n"))
 
 
 def _apply(options: list[Callable]) -> Callable:
@@ -72,8 +86,10 @@ def _apply(options: list[Callable]) -> Callable:
 
 
 def _ids(values: tuple[str, ...]) -> tuple[str, ...] | None:
-    """--select A,B --select C -> (A, B, C); None when the flag was not given."""
-    ids = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    """--select A,B --select C -> (A, B, C), in capitals as rule ids are (explain takes
+    nuv-001 too); None when the flag was not given."""
+    ids = tuple(part.strip().upper() for value in values for part in value.split(",")
+                if part.strip())
     return ids or None
 
 
@@ -113,17 +129,11 @@ RULE_OPTIONS = [
                  type=click.Path(file_okay=False), help="Extra directory of rule files (repeatable)."),
     click.option("--select", multiple=True, metavar="IDS", help="Run only these rules (A,B or repeat)."),
     click.option("--ignore", multiple=True, metavar="IDS", help="Do not run these rules."),
-    click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
-                 help="Lowest severity that makes the exit code 1 (default: warning)."),
-    click.option("--max-evidence", type=click.IntRange(min=1),
-                 help="Source locations per finding (default 5)."),
 ]
 
 
-def _rule_settings(config: Config, rules_dirs, select, ignore, fail_on, max_evidence,
-                   **_: Any) -> Config:
-    config = config.with_cli(fail_on=fail_on, select=_ids(select), ignore=_ids(ignore),
-                             max_evidence=max_evidence)
+def _rule_settings(config: Config, rules_dirs, select, ignore, **_: Any) -> Config:
+    config = config.with_cli(select=_ids(select), ignore=_ids(ignore))
     if rules_dirs:
         config = config.with_cli(rules_dirs=(*config.rules_dirs, *(Path(d) for d in rules_dirs)))
     return config
@@ -132,14 +142,18 @@ def _rule_settings(config: Config, rules_dirs, select, ignore, fail_on, max_evid
 # --- check: the gate's memory ----------------------------------------------------------------
 
 GATE_OPTIONS = [
+    click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES),
+                 help="Lowest severity that makes the exit code 1 (default: warning)."),
     click.option("--baseline", "baseline_path", metavar="FILE", type=click.Path(dir_okay=False),
                  help="Fail only on findings that are new or worse than this baseline "
                       "(written by `trafficlint baseline`); report the fixed ones."),
 ]
 
 
-def _gate_settings(config: Config, baseline_path: str | None, **_: Any) -> Config:
-    return config.with_cli(baseline=Path(baseline_path) if baseline_path else None)
+def _gate_settings(config: Config, fail_on: str | None, baseline_path: str | None,
+                   **_: Any) -> Config:
+    return config.with_cli(fail_on=fail_on,
+                           baseline=Path(baseline_path) if baseline_path else None)
 
 
 # --- check: outputs -----------------------------------------------------------------------
@@ -149,8 +163,11 @@ OUTPUT_OPTIONS = [
                  help="What to print on standard output (default: text, or github when "
                       "GITHUB_ACTIONS=true: annotations, then the text summary)."),
     *[click.option(f"--{f.flag}", f"{f.name}_path", metavar="PATH",
-                   type=click.Path(dir_okay=False), help=f"Write {f.doc} to PATH.")
+                   type=click.Path(dir_okay=False, allow_dash=True),
+                   help=f"Write {f.doc} to PATH (- for standard output).")
       for f in FILE_FORMATS],
+    click.option("--max-evidence", type=click.IntRange(min=1),
+                 help="Source locations per finding (default 5)."),
     click.option("--color/--no-color", default=None,
                  help="Colour the terminal summary (default: when a terminal)."),
     click.option("--progress/--no-progress", default=True, show_default=True,
@@ -159,11 +176,17 @@ OUTPUT_OPTIONS = [
 ]
 
 
+def _output_settings(config: Config, max_evidence: int | None, **_: Any) -> Config:
+    return config.with_cli(max_evidence=max_evidence)
+
+
 def _output_paths(**options: Any) -> dict[str, Path]:
-    """The files to write, by format; two outputs to one file is a usage error, found before
-    the logs are read."""
+    """The files to write, by format (`-`: standard output, instead of the summary); two
+    outputs to one file is a usage error, found before the logs are read."""
     paths = {f.name: Path(options[f"{f.name}_path"]) for f in FILE_FORMATS
              if options.get(f"{f.name}_path")}
+    _one_on_stdout([f"--{BY_NAME[name].flag} -" for name, path in paths.items()
+                    if path == STDOUT], options.get("stdout_format"))
     seen: dict[Path, str] = {}
     for name, path in paths.items():
         other = seen.setdefault(path.resolve(), name)
@@ -171,6 +194,16 @@ def _output_paths(**options: Any) -> dict[str, Path]:
             raise TrafficlintError(f"{path}: given for both --{BY_NAME[other].flag} and "
                                    f"--{BY_NAME[name].flag}; name a file for each output")
     return paths
+
+
+STDOUT = Path("-")
+
+
+def _one_on_stdout(dashes: list[str], stdout_format: str | None) -> None:
+    claims = dashes + ([f"--format {stdout_format}"] if stdout_format and dashes else [])
+    if len(claims) > 1:
+        raise TrafficlintError(f"standard output is given for both {claims[0]} and "
+                               f"{claims[1]}; write one of them to a file")
 
 
 def _progress(progress: bool, **_: Any) -> Progress:
@@ -181,8 +214,10 @@ def _write_outputs(report: Report, paths: dict[str, Path], stdout_format: str | 
                    **_: Any) -> None:
     # Render everything before writing anything: a failure leaves no partial set of reports.
     rendered = {path: BY_NAME[name].render(report) for name, path in paths.items()}
-    for path, text in rendered.items():
-        write_atomic(path, text)
+    write_all({path: text for path, text in rendered.items() if path != STDOUT})  # all or none
+    if STDOUT in rendered:
+        click.echo(rendered[STDOUT], nl=False)
+        return
     chosen = stdout_format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if chosen == "text":
         colour = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
@@ -209,6 +244,7 @@ def check_command(paths: tuple[str, ...], config_path: str | None, input_format:
     config = _input_settings(config, **options)
     config = _rule_settings(config, **options)
     config = _gate_settings(config, **options)
+    config = _output_settings(config, **options)
     outputs = _output_paths(**options)
     progress = _progress(**options)
     try:
@@ -263,7 +299,8 @@ def rules_command(config_path, fmt) -> None:
 def explain_command(rule_id, config_path) -> None:
     """Show one rule's documentation: what, why, example, fix, thresholds (by id or name)."""
     config = _config(config_path)
-    click.echo(explain_text(load_rules(rule_directories(config)), rule_id, config), nl=False)
+    text = explain_text(load_rules(rule_directories(config)), rule_id, config)
+    click.echo(_visible_lines(text), nl=False)  # a rule from --rules is someone else's text
 
 
 @main.command("inspect")
@@ -277,7 +314,8 @@ def inspect_command(paths: tuple[str, ...], config_path: str | None, input_forma
     time span, rejects with examples), without running any rule. Exit 2 if a file cannot be
     read or nothing can be analysed."""
     config = _input_settings(_config(config_path), **options)
-    found, ignored = inspect_paths(list(paths), load_options(config, input_format))
+    inspected = inspect_paths(list(paths), load_options(config, input_format))
+    found, ignored = config.redact.apply(inspected)  # inspect shows log text too
     click.echo((inspect_json if fmt == "json" else inspect_text)(found, ignored), nl=False)
     if not sum(item.stats.rows for item in found):
         click.echo("trafficlint: error: no rows to analyse", err=True)

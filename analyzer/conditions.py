@@ -191,3 +191,9 @@ def check_regex(pattern: Any) -> str:
         detail = errors[-1] if errors else (lines[0] if lines else "invalid")
         raise ValueError(f"invalid regular expression {pattern!r}: {detail}") from None
     return pattern
+
+
+def regex_groups(pattern: str) -> int:
+    """How many capture groups a (checked) regex has, counted by the engine that runs it:
+    Python's `re` rejects syntax Polars accepts (`\\pL`, `[[:alpha:]]`)."""
+    return len(pl.select(pl.lit("").str.extract_groups(pattern)).to_series().dtype.fields)

@@ -2,8 +2,7 @@
 overrides, run defaults, and what a CI gate needs (maintenance windows, the known SKU list, the
 live environment's name, suppressions and a baseline). Read from `--config PATH`, else from
 `trafficlint.yaml` or `.trafficlint.yaml` in the working directory. Every key is declared once
-in `KEYS`, with the function that checks it and the line `trafficlint config` documentation is
-built from.
+in `KEYS`, with the function that checks it and a one-line description of what it holds.
 
 Invalid config is an error naming the file, the key and what is allowed.
 """
@@ -17,9 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.durations import parse_duration
+from analyzer.error_meanings import ErrorMeanings, parse_error_meanings
 from analyzer.errors import ConfigError
 from analyzer.maintenance import Window, parse_windows
 from analyzer.model import SuppressionEntry
+from analyzer.redact import DEFAULT as DEFAULT_REDACTOR
+from analyzer.redact import Redactor, check_pattern, redactor
 from analyzer.safe_yaml import load_yaml_file
 from analyzer.schema import DEFAULT_CLIENT, FIELDS_BY_NAME
 from analyzer.severity import FAIL_ON_CHOICES, LEVELS, Escalation, Severity
@@ -56,6 +58,8 @@ class Config:
     escalation: Escalation = field(default_factory=Escalation)
     origin: Mapping[str, str] = field(default_factory=dict)  # key -> where it was set
     profile: str | None = None  # a mapping profile's name, or the path of one
+    redact: Redactor = DEFAULT_REDACTOR  # what is hidden from every output
+    errors: ErrorMeanings = field(default_factory=ErrorMeanings)
 
     def with_cli(self, **overrides: Any) -> Config:
         """The config with command-line values (those not None) taking precedence."""
@@ -146,7 +150,7 @@ def _ids(value: Any, key: str, problems: _Problems, base: Path) -> tuple[str, ..
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.add(key, "expected a list of rule ids such as [NUV-001]")
         return None
-    return tuple(value)
+    return tuple(v.strip().upper() for v in value)  # ids are case-insensitive, as in explain
 
 
 def _rules(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, RuleOverride]:
@@ -172,7 +176,7 @@ def _rules(value: Any, key: str, problems: _Problems, base: Path) -> dict[str, R
         if not isinstance(params, Mapping):
             problems.add(f"{where}.params", "expected a mapping of parameter -> value")
             params = {}
-        result[str(rule_id)] = RuleOverride(severity, dict(params))
+        result[str(rule_id).strip().upper()] = RuleOverride(severity, dict(params))
     return result
 
 
@@ -269,6 +273,38 @@ def _escalation(value: Any, key: str, problems: _Problems, base: Path) -> Escala
     return escalation
 
 
+def _redact(value: Any, key: str, problems: _Problems, base: Path) -> Redactor | None:
+    """{patterns: [regex, ...], builtin: true}: patterns added to the built-in ones, which
+    `builtin: false` turns off."""
+    if not isinstance(value, Mapping):
+        problems.add(key, "expected a mapping with patterns (a list of regular expressions) "
+                          "and/or builtin (true or false)")
+        return None
+    for extra in value:
+        if extra not in ("patterns", "builtin"):
+            problems.add(f"{key}.{extra}", "unknown key (expected one of: patterns, builtin)")
+    builtin = value.get("builtin", True)
+    if not isinstance(builtin, bool):
+        problems.add(f"{key}.builtin", f"expected true or false, got {builtin!r}")
+    patterns = value.get("patterns", [])
+    if not isinstance(patterns, list):
+        problems.add(f"{key}.patterns", "expected a list of regular expressions")
+        patterns = []
+    checked = []
+    for index, pattern in enumerate(patterns):
+        try:
+            checked.append(check_pattern(pattern))
+        except ValueError as exc:
+            problems.add(f"{key}.patterns[{index}]", str(exc))
+    if len(checked) != len(patterns) or not isinstance(builtin, bool):
+        return None
+    return redactor(checked, builtin)
+
+
+def _error_meanings(value: Any, key: str, problems: _Problems, base: Path) -> ErrorMeanings | None:
+    return parse_error_meanings(value, key, problems.add)
+
+
 Parser = Callable[[Any, str, _Problems, Path], Any]
 
 # key -> (attribute of Config, parser, doc)
@@ -304,6 +340,14 @@ KEYS: dict[str, tuple[str, Parser, str]] = {
     "escalation": ("escalation", _escalation, "{restriction_after, withdrawal_after}: how long "
                                               "critical traffic runs before it resembles those "
                                               "steps (default 24h, 72h)"),
+    "redact": ("redact", _redact, "{patterns: [regex, ...], builtin: true}: secrets to hide "
+                                  "from every output, added to the built-in ones (Authorization, "
+                                  "cookies, API keys, tokens, passwords, WS-Security); "
+                                  "builtin: false keeps only yours"),
+    "errors": ("errors", _error_meanings, "what the provider's answers mean, for every rule: "
+                                          "{not_found_codes, not_found_statuses, "
+                                          "not_found_pattern, duplicate_codes, "
+                                          "retry_code_pattern, retry_statuses}"),
 }
 
 

@@ -16,13 +16,13 @@ distinct body.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from analyzer.conditions import regex_groups
 from analyzer.mapping import resolve_columns
 from analyzer.routes import Matched, match, query_param, url_path
 from analyzer.schema import FIELDS, REQUIRED, SOURCE_LINE, normalise_name
@@ -222,7 +222,7 @@ def _apply(source: FieldSource, ctx: _Context) -> pl.Expr | None:
     expr = SOURCES[source.kind].build(ctx, source.argument)
     if expr is None or source.regex is None:
         return expr
-    group = 1 if re.compile(source.regex).groups else 0
+    group = 1 if regex_groups(source.regex) else 0
     return expr.cast(pl.String).str.extract(source.regex, group)
 
 

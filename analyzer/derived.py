@@ -1,6 +1,7 @@
 """The derived fields (`schema.DERIVED`): columns the engine adds to every row from the log and
 the config file before any rule runs, so rules can say "inside a maintenance window", "on the
-live platform" or "not in our price book" as plain conditions."""
+live platform", "not in our price book" or "the provider said: not found" as plain
+conditions, and every rule that says it means the same."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import polars as pl
 
 from analyzer.config import Config
 from analyzer.maintenance import window_name
+from analyzer.schema import ORDER_API_OPERATIONS
 
 
 def add_derived(frame: pl.DataFrame, config: Config,
@@ -28,6 +30,8 @@ def derived_fields(config: Config) -> dict[str, pl.Expr]:
         "maintenance_window": window_name(config.maintenance),
         "is_live": pl.col("environment").str.to_lowercase().is_in(live),
         "part_listed": _listed(config.known_skus),
+        "order_api": pl.col("operation").is_in(ORDER_API_OPERATIONS).fill_null(False),
+        **config.errors.derived(),
     }
 
 

@@ -135,14 +135,15 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
     counted = opt["of"] if opt.get("of") is not None else pl.lit(True)
     if opt.get("of") is not None:
         frame = _keys_with(frame, keys, counted)
-    rows = by_key(frame, keys).with_columns(_counted=counted)
+    rows = by_key(frame, keys)
+    if opt.get("repeat_of") is not None:
+        counted = counted & _repeats(keys, opt["repeat_of"], opt["window"])
+    rows = rows.with_columns(_counted=counted)
     if opt.get("window") is None:
         return _count_whole_log(rows, keys, opt)
-    window = pl.duration(milliseconds=round(opt["window"] * 1000))
     cumulative = pl.col("_counted").cast(pl.Int64).cum_sum()
     rows = rows.with_columns(
-        _i=pl.int_range(pl.len()).over(keys),
-        _lo=pl.col(TS).search_sorted(pl.col(TS) - window, side="right").over(keys).cast(pl.Int64),
+        *_window_start(keys, opt["window"]),
         _before=(cumulative - pl.col("_counted").cast(pl.Int64)).over(keys),
         _cum=cumulative.over(keys),
     ).with_columns(
@@ -151,11 +152,33 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
         _matched=pl.col("_cum") - pl.col("_before").gather(pl.col("_lo")).over(keys),
     )
     rows = rows.with_columns(_window_stats(opt, _scale(opt)))
-    # A row offends when some later (or the same) row's qualifying window reaches back to it.
-    reach = pl.when(pl.col("_q")).then(pl.col("_lo")).otherwise(_NEVER)
-    rows = rows.with_columns(_reach=reach.cum_min(reverse=True).over(keys))
     rows = rows.with_columns(_worst_window(keys))
-    return rows.filter((pl.col("_reach") <= pl.col("_i")) & pl.col("_counted"))
+    return rows.filter(_in_qualifying_window(pl.col("_q"), keys) & pl.col("_counted"))
+
+
+def _window_start(keys: list[str], seconds: float) -> list[pl.Expr]:
+    """Per row of rows sorted by key and time: its position in its key (`_i`) and that of the
+    first row of the window (t - window, t] ending at it (`_lo`)."""
+    window = pl.duration(milliseconds=round(seconds * 1000))
+    return [pl.int_range(pl.len()).over(keys).alias("_i"),
+            pl.col(TS).search_sorted(pl.col(TS) - window, side="right").over(keys)
+            .cast(pl.Int64).alias("_lo")]
+
+
+def _in_qualifying_window(qualifies: pl.Expr, keys: list[str]) -> pl.Expr:
+    """Whether a row lies in some qualifying window: one ending at it or at a later row of its
+    key that reaches back to it (`_i`, `_lo` from _window_start)."""
+    reach = pl.when(qualifies).then(pl.col("_lo")).otherwise(_NEVER)
+    return reach.cum_min(reverse=True).over(keys) <= pl.col("_i")
+
+
+def _repeats(keys: list[str], field: str, seconds: float) -> pl.Expr:
+    """Over rows sorted by key and time: the key already called about this value of `field`
+    less than `seconds` before (a re-check of an item). A call without a value repeats
+    nothing. over() keeps each group's rows in frame order, which is time order here."""
+    gap = pl.col(TS).diff().over([*keys, field])
+    repeat = (gap < pl.duration(milliseconds=round(seconds * 1000))) & pl.col(field).is_not_null()
+    return repeat.fill_null(False)
 
 
 def _count_whole_log(rows: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
@@ -205,32 +228,54 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
     it, if set). With `state`, only the latest earlier call that carries that field is judged:
     its value is the key's last known state."""
     rows = by_key(_keys_with(frame, keys, opt["first"]), keys)
-    if opt.get("state") is None:
-        last_first = _previous(pl.when(opt["first"]).then(pl.col(TS)))
-    else:
-        carries = pl.col(opt["state"]).is_not_null()
-        state_at = _previous(pl.when(carries).then(pl.col(TS)))
-        state_is_first = _previous(pl.when(carries).then(opt["first"]))
-        last_first = pl.when(state_is_first).then(state_at)
-    rows = rows.with_columns(_after=last_first, _then=opt["then"])
-    rows = rows.with_columns(_delay=_seconds(pl.col(TS) - pl.col("_after")))
+    rows = rows.with_columns(_last=_latest_before(opt), _then=opt["then"])
+    is_first = pl.col("_last").struct.field("first")
+    rows = rows.with_columns(
+        _after=pl.when(is_first).then(pl.col("_last").struct.field("at")),
+        _asked=pl.when(is_first).then(pl.col("_last").struct.field("asked")),
+    ).with_columns(_delay=_seconds(pl.col(TS) - pl.col("_after")))
     offending = pl.col("_then") & pl.col("_after").is_not_null()
     if opt.get("within") is not None:
         offending = offending & (pl.col("_delay") < opt["within"])
     asked = pl.lit(None, dtype=pl.Float64)
     if opt.get("within_field") is not None:
-        # The wait the `first` call itself asked for (a Retry-After), carried to the calls
-        # after it; a call that comes sooner did not wait.
-        carried = _previous(pl.when(opt["first"]).then(pl.col(opt["within_field"])))
-        rows = rows.with_columns(_asked=carried)
+        # The wait the `first` call itself asked for (a Retry-After); a call that comes sooner
+        # did not wait.
         offending = offending & (pl.col("_delay") < pl.col("_asked")).fill_null(False)
         asked = pl.col("_asked").median().over(keys)
-    rows = rows.filter(offending).with_columns(count=pl.len().over(keys))
-    return rows.filter(pl.col("count") >= opt["min_count"]).with_columns(
+    rows = _enough(rows.filter(offending), keys, opt)
+    return rows.with_columns(
         min_delay=pl.col("_delay").min().over(keys),
         median_delay=pl.col("_delay").median().over(keys),
         median_asked=asked,
     )
+
+
+def _enough(offending: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
+    """Keys with at least `min_count` offending calls, in the whole log or, with `window`,
+    within one sliding window; then only the calls in such a window offend, and `count` is
+    the most in one window."""
+    if opt.get("window") is None:
+        rows = offending.with_columns(count=pl.len().over(keys))
+        return rows.filter(pl.col("count") >= opt["min_count"])
+    rows = offending.with_columns(_window_start(keys, opt["window"]))
+    in_window = pl.col("_i") - pl.col("_lo") + 1
+    busy = in_window >= opt["min_count"]
+    return rows.with_columns(count=in_window.filter(busy).max().over(keys)).filter(
+        _in_qualifying_window(busy, keys))
+
+
+def _latest_before(opt: Mapping[str, Any]) -> pl.Expr:
+    """For each call, the latest earlier call of its key that matters: the latest `first` call,
+    or with `state` the latest call that carries the state field. A struct of when it was,
+    whether it is a `first` call, and the wait it asked for (`within_field`), carried forward
+    together so that no part of it can come from an older call."""
+    first = opt["first"].fill_null(False)
+    marks = first if opt.get("state") is None else pl.col(opt["state"]).is_not_null()
+    asked = (pl.col(opt["within_field"]).cast(pl.Float64) if opt.get("within_field")
+             else pl.lit(None, dtype=pl.Float64))
+    record = pl.struct(at=pl.col(TS), first=first, asked=asked)
+    return _previous(pl.when(marks).then(record))
 
 
 def streak(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
@@ -278,7 +323,7 @@ def _streak_measure(opt: Mapping[str, Any]) -> tuple[str, str]:
 def _count_checks(opt: Mapping[str, Any]) -> list[tuple[str, str]]:
     problems = []
     if opt.get("window") is None:
-        for name in ("normalise", "min_sample"):
+        for name in ("normalise", "min_sample", "repeat_of"):
             if opt.get(name) not in (None, False):
                 problems.append((name, "needs a window: it applies to the calls in one window"))
     if opt.get("or_count") is not None and opt.get("min_share") is None:
@@ -344,6 +389,10 @@ KINDS: dict[str, Kind] = {
             "min_sample": Option("count", False, "Calls a window needs before it can qualify, "
                                                  "so a share of three calls is not a trend "
                                                  "(default: 1)."),
+            "repeat_of": Option("field", False, "Count only repeats: calls about a value of "
+                                                "this field (an item) that the key already "
+                                                "called about less than `window` before. A "
+                                                "call without a value repeats nothing."),
             "normalise": Option("flag", False, "When the whole run is shorter than `window`, "
                                                "scale counts to a whole window (a 20-minute "
                                                "run's 7 errors are 21 per hour).", False),
@@ -371,12 +420,16 @@ KINDS: dict[str, Kind] = {
                                    "seconds in this numeric field of the `first` call (e.g. "
                                    "retry_after)."),
             "min_count": Option("count", False, "Offending `then` calls that make a finding.", 1),
+            "window": Option("duration", False, "Count the offending `then` calls within any "
+                                                "sliding window this long, so that a few far "
+                                                "apart do not add up (default: the whole log)."),
             "state": Option("field", False, "Judge `first` only on the latest earlier call of "
                                             "the key that has this field: the key's last known "
                                             "state (default: any earlier call)."),
         },
         metrics={
-            "count": (INTEGER, "`then` calls that followed a `first` call"),
+            "count": (INTEGER, "`then` calls that followed a `first` call (with `window`: the "
+                               "most within one window)"),
             "min_delay": (DURATION, "shortest time from a `first` call to a `then` call"),
             "median_delay": (DURATION, "median time from a `first` call to a `then` call"),
             "median_asked": (DURATION, "median wait the `first` calls asked for "
@@ -412,13 +465,19 @@ KINDS: dict[str, Kind] = {
 COMMON_METRICS: dict[str, tuple[str, str]] = {
     "calls": (INTEGER, "offending calls"),
     "span": (DURATION, "time from the first to the last offending call"),
-    "sustained": (DURATION, "longest run of consecutive clock hours that each have an "
-                            "offending call"),
+    "sustained": (DURATION, "time from the first to the last offending call of the longest run "
+                            "of consecutive clock hours that each have one"),
 }
 
 
 def sustained_seconds() -> pl.Expr:
-    """Aggregation: the longest run of consecutive clock hours with a call, in seconds."""
-    hours = pl.col(TS).dt.truncate("1h").unique().sort()
-    run = (hours.diff() != pl.duration(hours=1)).fill_null(True).cum_sum()
-    return run.unique_counts().max().cast(pl.Float64) * 3600.0
+    """Aggregation: how long the offending calls went on without a clock hour free of them.
+
+    Calls are split into runs wherever a whole clock hour passes without one; a run lasts from
+    its first call to its last. Time elapsed, not hours touched: calls at 10:59, 11:30 and 12:00
+    touch three clock hours but went on for 61 minutes."""
+    ts = pl.col(TS).sort()
+    hour = ts.dt.truncate("1h")
+    starts = (hour.diff() > pl.duration(hours=1)).fill_null(True)
+    run_start = pl.when(starts).then(ts).forward_fill()
+    return _seconds((ts - run_start).max())

@@ -4,7 +4,6 @@ rows, the time span, and what was rejected or skipped, with examples. No rule ru
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +12,7 @@ import polars as pl
 
 from analyzer.loading import LoadOptions, load_one
 from analyzer.model import FileStats, iso
-from analyzer.render import terminal_safe
+from analyzer.render import json_text, terminal_safe
 from analyzer.schema import FIELDS
 from analyzer.sources import expand
 
@@ -59,7 +58,7 @@ def inspect_paths(paths: list[str], options: LoadOptions) -> tuple[list[Inspecti
 
 def inspect_json(found: list[Inspection], ignored: list[str]) -> str:
     data = {"files": [i.to_dict() for i in found], "ignored_files": ignored}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)
 
 
 def inspect_text(found: list[Inspection], ignored: list[str]) -> str:

@@ -1,24 +1,35 @@
 """Durations as rule and config authors write them (`90s`, `15m`, `1h30m`, `7d`) and as
-reports show them (`14 min`, `3 h 20 min`)."""
+reports show them (`14 min`, `3 h 20 min`); both forms are accepted, so a threshold copied
+from a report or from `trafficlint explain` works in the config file."""
 
 from __future__ import annotations
 
 import re
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+# Unit words, longest first so that `ms` is not read as `m`, `min` not as `m` then garbage.
+_UNIT_WORDS = {
+    "milliseconds": 0.001, "millisecond": 0.001, "ms": 0.001,
+    "seconds": 1, "second": 1, "secs": 1, "sec": 1, "s": 1,
+    "minutes": 60, "minute": 60, "mins": 60, "min": 60, "m": 60,
+    "hours": 3600, "hour": 3600, "hrs": 3600, "hr": 3600, "h": 3600,
+    "days": 86400, "day": 86400, "d": 86400,
+    "weeks": 604800, "week": 604800, "w": 604800,
+}
+_UNIT = "|".join(sorted(_UNIT_WORDS, key=len, reverse=True))
+_PART = re.compile(rf"(\d+(?:\.\d+)?)\s*({_UNIT})(?![a-z])")
+_WHOLE = re.compile(rf"^(?:\d+(?:\.\d+)?\s*(?:{_UNIT})(?![a-z])\s*)+$")
 _DISPLAY_UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
-_WHOLE = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$")
 
 
 def parse_duration(text: object) -> float:
     """Seconds in a duration string; raise ValueError with the accepted forms otherwise."""
-    if isinstance(text, bool) or not isinstance(text, str) or not _WHOLE.match(text.strip()):
+    written = text.strip().lower() if isinstance(text, str) else None
+    if written is None or not _WHOLE.match(written):
         raise ValueError(
             f"expected a duration such as 90s, 15m, 1h30m or 7d (units ms, s, m, h, d, w), "
             f"got {text!r}"
         )
-    seconds = sum(float(n) * _UNITS[unit] for n, unit in _PART.findall(text.strip()))
+    seconds = sum(float(n) * _UNIT_WORDS[unit] for n, unit in _PART.findall(written))
     if seconds <= 0:
         raise ValueError(f"expected a duration above zero, got {text!r}")
     return seconds

@@ -14,13 +14,12 @@ import polars as pl
 from analyzer.conditions import DURATION, RATIO
 from analyzer.detectors import COMMON_METRICS, IN_MEMORY, KINDS, TS, sustained_seconds
 from analyzer.durations import format_duration
-from analyzer.model import Evidence, Finding
+from analyzer.model import NO_VALUE, Evidence, Finding
 from analyzer.progress import SILENT, Progress
 from analyzer.rules import BoundRule, Detector
 from analyzer.schema import SOURCE_FILE, SOURCE_LINE
 from analyzer.severity import Severity
 
-NO_VALUE = "(none)"
 ROW = "_row"  # a row's position in the frame `run` was given
 GROUP = "_group"  # an integer standing for a detector's key
 
@@ -171,6 +170,9 @@ def _metric_text(kind: str, value: float | int | None) -> str:
 
 
 def fingerprint(rule: str, client_id: str, key: tuple[tuple[str, str | None], ...]) -> str:
-    """A stable id of a finding: the same rule, client and key give the same id in every run."""
-    text = json.dumps([rule, client_id, [list(pair) for pair in key]], separators=(",", ":"))
+    """A stable id of a finding: the same rule, client and key give the same id in every run.
+    The key's fields are taken in name order, so neither the order a rule lists them in nor a
+    baseline file re-saved with sorted keys changes it."""
+    pairs = sorted([name, value] for name, value in key)
+    text = json.dumps([rule, client_id, pairs], separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

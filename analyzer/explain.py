@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import Any
 
 from analyzer.config import Config
 from analyzer.errors import TrafficlintError
 from analyzer.rulepack import bind_for_run
-from analyzer.rules import Rule, display_value
+from analyzer.rules import Rule
 
 
 def rules_table(rules: list[Rule], fmt: str) -> str:
@@ -43,14 +44,26 @@ def explain_text(rules: list[Rule], wanted: str, config: Config) -> str:
     if rule.params:
         sections.append("Thresholds (override under rules." + rule.id + ".params in trafficlint.yaml)")
         for param in rule.params:
-            value = display_value(param.type, current.params[param.name])
-            default = display_value(param.type, param.default)
+            value = config_value(param.type, current.params[param.name])
+            default = config_value(param.type, param.default)
             note = "" if value == default else f" (default {default})"
             sections.append(f"  {param.name} = {value}{note}  [{param.type}]\n"
                             + textwrap.indent(textwrap.fill(param.doc, 84), "      "))
     if rule.references:
         sections.append(_section("References", "\n".join(rule.references), wrap=False))
     return "\n\n".join(sections) + "\n"
+
+
+def config_value(kind: str, value: Any) -> str:
+    """A parameter value as the config file takes it, so that it can be copied there:
+    durations as written (15m), shares as percentages, lists in YAML's brackets."""
+    if kind == "list":
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if kind == "ratio":
+        return f"{value * 100:g}%"
+    if kind == "number":
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return str(value)
 
 
 def _section(title: str, body: str, wrap: bool = True) -> str:

@@ -1,8 +1,10 @@
 """JUnit XML for CI test-report views (GitLab, Jenkins, Azure, GitHub test reporters).
 
-A test suite per rule and a test case per rule and client: a client with findings at or above
-`--fail-on` fails that case, with every finding as the failure's text; findings below it are
-listed as the case's output, and a client without findings passes. Built with ElementTree, so
+A test suite per rule and a test case per rule and client: a client with findings that fail the
+run (at or above `--fail-on`, not suppressed, and new or worse than the baseline when there is
+one) fails that case, with every such finding as the failure's text; its other findings are
+listed as the case's output, each saying why it does not fail the run, and a client without
+findings passes. Built with ElementTree, so
 markup characters are escaped; characters XML 1.0 cannot carry at all (ANSI escapes, NUL) are
 made visible first, so the file is always well-formed.
 """
@@ -15,8 +17,7 @@ from typing import Any
 
 from analyzer.model import Report
 from analyzer.render import terminal_safe
-from analyzer.severity import Severity, fail_threshold
-from analyzer.view import group
+from analyzer.view import gate_note, group, key_text
 
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -28,9 +29,8 @@ def xml_text(value: Any) -> str:
 
 def render_junit(report: Report) -> str:
     data = report.to_dict()
-    threshold = fail_threshold(data["summary"]["fail_on"])
     clients = [c["client_id"] for c in data["clients"]]
-    suites = [_suite(rule, data, clients, threshold) for rule in data["rules"]]
+    suites = [_suite(rule, data, clients) for rule in data["rules"]]
     root = ET.Element("testsuites", {
         "name": "trafficlint",
         "tests": str(sum(int(s.get("tests", "0")) for s in suites)),
@@ -42,10 +42,10 @@ def render_junit(report: Report) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _suite(rule: dict[str, Any], report: dict[str, Any], clients: list[str],
-           threshold: Severity | None) -> ET.Element:
+def _suite(rule: dict[str, Any], report: dict[str, Any], clients: list[str]) -> ET.Element:
     by_client = group([f for f in report["findings"] if f["rule"] == rule["id"]], "client_id")
-    cases = [_case(rule, client, by_client.get(client, []), threshold) for client in clients]
+    fail_on = report["summary"]["fail_on"]
+    cases = [_case(rule, client, by_client.get(client, []), fail_on) for client in clients]
     suite = ET.Element("testsuite", {
         "name": xml_text(f"{rule['id']} {rule['name']}"),
         "tests": str(len(cases)),
@@ -64,28 +64,28 @@ def _suite(rule: dict[str, Any], report: dict[str, Any], clients: list[str],
 
 
 def _case(rule: dict[str, Any], client: str, findings: list[dict[str, Any]],
-          threshold: Severity | None) -> ET.Element:
+          fail_on: str) -> ET.Element:
     case = ET.Element("testcase", {"classname": xml_text(f"trafficlint.{rule['id']}"),
                                    "name": xml_text(client)})
-    failing = [f for f in findings
-               if threshold is not None and Severity.parse(f["severity"]) >= threshold]
+    failing = [f for f in findings if f["gating"]]
     if failing:
         worst = failing[0]  # findings are sorted most severe first
         failure = ET.SubElement(case, "failure", {
             "type": worst["severity"],
-            "message": xml_text(f"{len(failing)} finding{'s' if len(failing) != 1 else ''} at "
-                                f"or above {threshold.label}: {worst['message']}"),
+            "message": xml_text(f"{len(failing)} finding{'s' if len(failing) != 1 else ''} "
+                                f"failing the run: {worst['message']}"),
         })
-        failure.text = xml_text("\n\n".join(_details(f, rule) for f in failing))
-    passing = [f for f in findings if f not in failing]
+        failure.text = xml_text("\n\n".join(_details(f, rule, fail_on) for f in failing))
+    passing = [f for f in findings if not f["gating"]]
     if passing:
         ET.SubElement(case, "system-out").text = xml_text(
-            "Below --fail-on:\n\n" + "\n\n".join(_details(f, rule) for f in passing))
+            "Not failing the run:\n\n" + "\n\n".join(_details(f, rule, fail_on)
+                                                       for f in passing))
     return case
 
 
-def _details(finding: dict[str, Any], rule: dict[str, Any]) -> str:
-    key = ", ".join(f"{k}={v if v is not None else '(none)'}" for k, v in finding["key"].items())
+def _details(finding: dict[str, Any], rule: dict[str, Any], fail_on: str) -> str:
+    key = key_text(finding["key"], separator=", ")
     where = ", ".join(f"{e['file']}:{e['line']}" for e in finding["evidence"])
     more = finding["evidence_total"] - len(finding["evidence"])
     return "\n".join([
@@ -95,5 +95,6 @@ def _details(finding: dict[str, Any], rule: dict[str, Any]) -> str:
         f"measured {finding['measured']['text']} (limit: {finding['measured']['limit']}); "
         f"{finding['count']:,} calls from {finding['first_seen']} to {finding['last_seen']}",
         f"at {where}" + (f" and {more:,} more" if more > 0 else ""),
+        gate_note(finding, fail_on),
         f"fix: trafficlint explain {rule['id']}",
     ])

@@ -333,7 +333,7 @@ def _size(source: Source) -> int:
 
 
 def _sorted(counts: Counter) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counts.items()))
+    return tuple(sorted((reason, n) for reason, n in counts.items() if n))
 
 
 def failed_call() -> pl.Expr:
@@ -358,6 +358,6 @@ def _nothing_to_analyse(stats: list[FileStats]) -> str:
         reasons.update(dict(s.skipped))
     detail = "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
     files = ", ".join(s.file for s in stats)
-    return (f"no rows to analyse in {files} ({lines} lines"
+    return (f"no rows to analyse in {files} ({lines} line{'' if lines == 1 else 's'}"
             + (f"; {detail}" if detail else "; the files are empty") + ")")
 

@@ -134,7 +134,9 @@ def _instant(value: Any, key: str, fail: Fail) -> datetime | None:
     if value is None:
         fail(key, "required key is missing")
     elif isinstance(value, datetime | date):
-        fail(key, f"needs a time and a UTC offset, e.g. 2026-11-18T02:00:00Z, got {value!r}")
+        what = "no offset" if isinstance(value, datetime) else "a date"
+        fail(key, f"needs a time and a UTC offset, e.g. 2026-11-18T02:00:00Z, got "
+                  f"{value.isoformat()} ({what})")
     else:
         fail(key, f"expected an ISO-8601 instant with an offset, e.g. 2026-11-18T02:00:00Z, "
                   f"got {value!r}")

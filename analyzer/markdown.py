@@ -43,7 +43,7 @@ def text(value: Any) -> Safe:
 
 def code(value: Any, limit: int = MAX_CELL_CHARS) -> Safe:
     """A log value as a code span that stays inside its table cell."""
-    raw = "(none)" if value is None else str(value)
+    raw = str(view.shown(value))
     raw = raw if len(raw) <= limit else raw[:limit] + "…"
     flat = terminal_safe(_NEWLINES.sub("\\\\n", raw)).replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)

@@ -13,6 +13,8 @@ from typing import Any
 from analyzer.severity import Severity
 
 SCHEMA_VERSION = 1
+# How a key field the calls had no value in is shown, in every output.
+NO_VALUE = "(none)"
 
 
 def iso(moment: datetime | None) -> str | None:

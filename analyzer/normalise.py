@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from analyzer.model import RejectExample
-from analyzer.readers import MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS
+from analyzer.rawfile import MAX_EXAMPLES_PER_REASON, MAX_VALUE_CHARS, clip_reject
 from analyzer.schema import (
     FIELDS,
+    FIELDS_BY_NAME,
     SOURCE_FILE,
     SOURCE_LINE,
     TIMESTAMP_DTYPE,
@@ -26,6 +27,9 @@ from analyzer.schema import (
 )
 from analyzer.timestamps import parse_timestamps, reject_reason
 
+# A canonical value longer than this is not an id, a name or a fault text but a damaged or
+# hostile line; it is rejected rather than carried into every report.
+MAX_FIELD_BYTES = 8192
 _REASON = "_reason"
 _CULPRIT = "_culprit"
 # Fields a row can be rejected for, besides a timestamp and an operation: a value that is
@@ -168,18 +172,28 @@ def _failed(raw: pl.DataFrame, typed: pl.DataFrame) -> pl.Series:
     problems.append(present["http_status"] & ~status.is_between(100, 599).fill_null(False))
     for name in _NUMERIC_CHECKED[1:]:
         problems.append(present[name] & typed[name].is_null())
+    problems.append(raw.select(_overlong_text(raw)).to_series())
     failed = problems[0]
     for problem in problems[1:]:
         failed = failed | problem
     return failed
 
 
+def _overlong_text(raw: pl.DataFrame) -> pl.Expr:
+    """Whether any text field is longer than MAX_FIELD_BYTES (`_overlong_field` names it).
+    Only text columns can be: a number's text is short."""
+    long = [(pl.col(f.name).str.len_bytes() > MAX_FIELD_BYTES).fill_null(False)
+            for f in FIELDS
+            if f.dtype == pl.String and raw.schema.get(f.name) == pl.String]
+    return pl.any_horizontal(long) if long else pl.repeat(False, pl.len())
+
+
 # --- the reasons, for the failed rows only ------------------------------------------------
 
 def _reasons(raw: pl.DataFrame, typed: pl.DataFrame, timezone: str | None) -> pl.DataFrame:
     """The failed rows with the first reason each cannot be analysed, and the offending text."""
-    texts = {name: _text(raw, name) if name in raw.columns else pl.lit(None, dtype=pl.String)
-             for name in ("timestamp", "operation", *_NUMERIC_CHECKED)}
+    texts = {f.name: _text(raw, f.name) if f.name in raw.columns
+             else pl.lit(None, dtype=pl.String) for f in FIELDS}
     quoted = raw.select([text.alias(f"_raw_{name}") for name, text in texts.items()])
     frame = pl.concat([typed, quoted], how="horizontal")
     checks = _checks({name: pl.col(f"_raw_{name}") for name in texts}, timezone)
@@ -199,7 +213,19 @@ def _checks(texts: dict[str, pl.Expr], timezone: str | None) -> list[tuple]:
          pl.lit("latency_ms not a number"), texts["latency_ms"]),
         (texts["retry_after"].is_not_null() & pl.col("retry_after").is_null(),
          pl.lit("retry_after not seconds or an HTTP date"), texts["retry_after"]),
+        _overlong_field(texts),
     ]
+
+
+def _overlong_field(texts: dict[str, pl.Expr]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """One check over every text field: the row fails if any is longer than MAX_FIELD_BYTES,
+    and the reason names the first such field."""
+    named = [(name, (text.str.len_bytes() > MAX_FIELD_BYTES).fill_null(False))
+             for name, text in texts.items() if FIELDS_BY_NAME[name].dtype == pl.String]
+    reason = pl.coalesce([pl.when(hit).then(pl.lit(f"{name} longer than {MAX_FIELD_BYTES:,} "
+                                                    f"bytes")) for name, hit in named])
+    culprit = pl.coalesce([pl.when(hit).then(texts[name]) for name, hit in named])
+    return pl.any_horizontal([hit for _, hit in named]), reason, culprit
 
 
 def _problem(checks: list[tuple]) -> list[pl.Expr]:
@@ -214,7 +240,7 @@ def _problem(checks: list[tuple]) -> list[pl.Expr]:
 
 def _all_rejects(bad: pl.DataFrame) -> list[RejectExample]:
     rows = bad.sort(SOURCE_LINE).select(SOURCE_LINE, _REASON, _CULPRIT).iter_rows()
-    return [RejectExample(line, reason, value or "") for line, reason, value in rows]
+    return [RejectExample(line, reason, clip_reject(value or "")) for line, reason, value in rows]
 
 
 def _counts(bad: pl.DataFrame) -> Counter:

@@ -19,7 +19,7 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
-from analyzer.conditions import check_regex
+from analyzer.conditions import check_regex, regex_groups
 from analyzer.derive import SOURCES
 from analyzer.errors import ConfigError
 from analyzer.routes import Route, parse_route
@@ -196,9 +196,9 @@ def _source(spec: Any, key: str, fail) -> FieldSource | None:
     if regex is not None:
         try:
             regex = check_regex(regex)
-            if re.compile(regex).groups > 1:
+            if regex_groups(regex) > 1:
                 raise ValueError(f"regular expression {regex!r} has more than one group")
-        except (ValueError, re.error) as exc:
+        except ValueError as exc:
             fail(f"{key}.regex", str(exc))
             return None
     return FieldSource(kind, argument.strip(), regex)

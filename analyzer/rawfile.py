@@ -14,6 +14,7 @@ from analyzer.schema import SOURCE_LINE
 
 MAX_EXAMPLES_PER_REASON = 3
 MAX_VALUE_CHARS = 200
+MAX_REJECT_CHARS = 16384
 
 
 @dataclass
@@ -33,8 +34,14 @@ class RawFile:
     def reject(self, line: int, reason: str, value: str = "") -> None:
         if self.rejected[reason] < MAX_EXAMPLES_PER_REASON:
             self.examples.append(RejectExample(line, reason, clip(value)))
-        self.rejects.append(RejectExample(line, reason, value))
+        self.rejects.append(RejectExample(line, reason, clip_reject(value)))
         self.rejected[reason] += 1
+
+
+def clip_reject(value: str) -> str:
+    """A rejected line as `--rejects` keeps it: whole, up to a bound that a 50 MB line
+    cannot blow up."""
+    return value if len(value) <= MAX_REJECT_CHARS else value[:MAX_REJECT_CHARS] + "…"
 
 
 def clip(value: str) -> str:

@@ -11,21 +11,21 @@ names the reason for every line it cannot use.
 
 from __future__ import annotations
 
+import bisect
 import csv
-import gzip
 import io
 import json
 import math
 import re
-import zlib
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 import polars as pl
-import zstandard
 
 from analyzer.accesslog import read_access_log
+from analyzer.compressed import BrokenStream, TooLarge, decompress
 from analyzer.errors import InputError
 from analyzer.har import read_har
 from analyzer.otel import read_otel
@@ -35,38 +35,51 @@ from analyzer.rawfile import (  # noqa: F401 - MAX_* are read from here by norma
     RawFile,
     frame_of,
     line_count,
+    text_of,
 )
 from analyzer.schema import SOURCE_LINE
 from analyzer.soapdump import read_soap
 from analyzer.sources import Source
 
+# What Polars' readers raise on input they cannot read. A damaged Parquet footer can make
+# the Rust reader panic, which reaches Python as PanicException, a BaseException that no
+# `except Exception` would catch.
+POLARS_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError,
+                   ValueError)
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_START = re.compile(rb"[ \t\r]*\n")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def read_bytes(source: Source) -> bytes:
-    """The file's bytes, decompressed; a file that cannot be read at all is an InputError."""
+def read_bytes(source: Source) -> tuple[bytes, str | None]:
+    """The file's bytes, decompressed, and why a compressed stream ended early (its lines
+    before the cut are still read); a file that cannot be read at all is an InputError."""
     try:
         data = source.path.read_bytes()
-        if source.compression == "gzip":
-            data = gzip.decompress(data)
-        elif source.compression == "zstd":
-            data = _unzstd(data)
+        if source.compression is None:
+            return data, None
+        return decompress(data, source.compression)
     except OSError as exc:
         raise InputError(f"{source.display}: cannot read: {exc.strerror or exc}") from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise InputError(f"{source.display}: not a valid gzip file ({exc})") from None
-    except zstandard.ZstdError as exc:
-        raise InputError(f"{source.display}: not a valid zstd file ({exc})") from None
-    return data
+    except BrokenStream as exc:
+        raise InputError(f"{source.display}: not a valid {source.compression} file: "
+                         f"nothing could be decompressed ({exc})") from None
+    except TooLarge as exc:
+        raise InputError(f"{source.display}: {exc}, more than any log's compression ratio "
+                         f"allows (a decompression bomb?); decompress it yourself if it is "
+                         f"genuine") from None
 
 
-def _unzstd(data: bytes) -> bytes:
-    # A stream reader, because `zstd` and log rotators write frames without a content size,
-    # and rotated logs can hold several frames back to back.
-    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
-    with reader:
-        return reader.read()
+def _utf8(source: Source, data: bytes) -> bytes:
+    """UTF-16 text (Windows tools write it, with a byte-order mark) as UTF-8: read as it is,
+    every line would hold NUL bytes."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source.display}: starts with a UTF-16 byte-order mark but is not "
+                         f"UTF-16 text ({exc.reason} at byte {exc.start:,})") from None
 
 
 # Given the columns a file has, the ones to read (a reader of a tabular format reads only
@@ -75,11 +88,113 @@ Select = Callable[[list[str]], list[str]]
 
 
 def read(source: Source, select: Select) -> RawFile:
-    return read_data(source, read_bytes(source), select)
+    data, cut = read_bytes(source)
+    return read_data(source, data, select, cut)
 
 
-def read_data(source: Source, data: bytes, select: Select) -> RawFile:
-    """The file read whole from its (decompressed) bytes."""
+def read_data(source: Source, data: bytes, select: Select, cut: str | None = None) -> RawFile:
+    """The file read whole from its (decompressed) bytes; `cut` is why a compressed stream
+    ended early, if it did."""
+    data = _utf8(source, data)
+    if cut is None:
+        return _read_data(source, data, select)
+    # The stream broke off: read the whole lines before the break, and count the line it
+    # broke off in (possibly empty) as a reject, so the user learns the file is damaged.
+    whole = data[: data.rfind(b"\n") + 1]
+    result = _read_data(source, whole, select)
+    result.lines += 1
+    result.reject(result.lines, f"cut off: {cut}", text_of(data[len(whole):]))
+    return result
+
+
+def _read_data(source: Source, data: bytes, select: Select) -> RawFile:
+    unusable = _unusable_lines(data) if source.format in LINE_FORMATS else []
+    if not unusable:
+        return _read_lines(source, data, select)
+    return _without(source, data, unusable, select)
+
+
+# Formats with one record a line, whose lines can be checked before parsing (a HAR capture or
+# an OTLP export is one document, often on one line, and is bounded by its nesting instead).
+LINE_FORMATS = ("csv", "tsv", "ndjson", "access-log")
+MAX_LINE_BYTES = 1 << 20
+OVERLONG = f"line longer than {MAX_LINE_BYTES:,} bytes"
+NUL = "NUL bytes in the line (a damaged or zero-filled file?)"
+
+
+def _unusable_lines(data: bytes) -> list[tuple[int, int, str]]:
+    """(start, end, reason) of every line no parser should see: longer than MAX_LINE_BYTES,
+    or holding NUL bytes (what a crash leaves in a preallocated log)."""
+    spans = {start: (start, end, OVERLONG) for start, end in _overlong_lines(data)}
+    position = data.find(b"\0")
+    while position != -1:
+        start = data.rfind(b"\n", 0, position) + 1
+        end = data.find(b"\n", position)
+        end = len(data) if end == -1 else end
+        spans.setdefault(start, (start, end, NUL))
+        position = data.find(b"\0", end)
+    return sorted(spans.values())
+
+
+def _overlong_lines(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every line longer than MAX_LINE_BYTES. Any such line holds a whole
+    window of half that size with no newline, so looking for a newline once a window finds
+    them all without scanning the file in Python."""
+    window = MAX_LINE_BYTES // 2
+    spans, position = [], 0
+    while len(data) - position >= window:
+        if data.find(b"\n", position, position + window) != -1:
+            position += window
+            continue
+        start = data.rfind(b"\n", 0, position) + 1
+        end = data.find(b"\n", position)
+        end = len(data) if end == -1 else end
+        if end - start > MAX_LINE_BYTES:
+            spans.append((start, end))
+        position = end + 1
+    return spans
+
+
+def _without(source: Source, data: bytes, spans: list[tuple[int, int, str]],
+             select: Select) -> RawFile:
+    """Read the file without its unusable lines, number what the reader found by the lines
+    of the whole file, and count the unusable lines as rejected. The reader never sees them,
+    so its own account of the rest stays exact (however it treats the lines around them)."""
+    numbers = [data.count(b"\n", 0, start) + 1 for start, _, _ in spans]
+    if numbers[0] == 1 and source.format in ("csv", "tsv"):
+        raise InputError(f"{source.display}:1: the header line is unusable ({spans[0][2]}); "
+                         f"is this a {source.format.upper()} file?")
+    pieces, previous = [], 0
+    for start, end, _ in spans:
+        pieces.append(data[previous:start])
+        previous = end + 1  # the line and its "\n"
+    pieces.append(data[previous:])
+    result = _renumbered(_read_lines(source, b"".join(pieces), select), numbers)
+    result.lines += len(spans)
+    for number, (start, _, reason) in zip(numbers, spans, strict=True):
+        value = data[start:start + MAX_VALUE_CHARS].replace(b"\0", b"\\0")
+        result.reject(number, reason, text_of(value))
+    return result
+
+
+def _renumbered(result: RawFile, removed: list[int]) -> RawFile:
+    """Line numbers of a file read without the lines `removed` (1-based, sorted), turned back
+    into line numbers of the whole file: a line is pushed down by every removed line that
+    came before it."""
+    # After removing r_i (0-based i), reduced line n is original line n + #{i: r_i - i <= n}.
+    shifts = [line - index for index, line in enumerate(removed)]
+    original = pl.Series(shifts, dtype=pl.Int64).search_sorted(
+        result.frame[SOURCE_LINE], side="right").cast(pl.Int64) + result.frame[SOURCE_LINE]
+    result.frame = result.frame.with_columns(original.alias(SOURCE_LINE))
+    moved = [replace(e, line=e.line + bisect.bisect_right(shifts, e.line))
+             for e in result.examples]
+    result.examples[:] = moved
+    result.rejects[:] = [replace(e, line=e.line + bisect.bisect_right(shifts, e.line))
+                         for e in result.rejects]
+    return result
+
+
+def _read_lines(source: Source, data: bytes, select: Select) -> RawFile:
     if not data.strip():
         # An empty file has no columns to check; it is reported as having no rows.
         lines = line_count(data)
@@ -114,7 +229,7 @@ def ndjson_lines(data: bytes, columns: list[str], first_line: int = 1) -> RawFil
         try:
             schema = {src: pl.String for src in columns}
             frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
-        except (pl.exceptions.PolarsError, OSError, ValueError):
+        except POLARS_FAILURES:
             frame = None
         # Polars skips blank lines, so a count short of the lines means some were blank.
         if frame is not None and frame.height == lines and not _has_nested(frame):
@@ -211,7 +326,14 @@ def read_delimited(source: Source, data: bytes, select: Select) -> RawFile:
     separator = "\t" if source.format == "tsv" else ","
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if b"\r" in data:
+        # Lines end at "\n" (a CRLF is one line end); a CR alone is not a line end, though
+        # the csv module and Polars would take it for one and number lines differently.
+        data = _LONE_CR.sub(b"\\\\r", data)
     header = _header(data, separator)
+    if not any(name.strip() for name in header):
+        raise InputError(f"{source.display}:1: the header line is empty; a "
+                         f"{source.format.upper()} file starts with its column names")
     columns = select(header)
     lines = line_count(data)
     if len(set(header)) == len(header) and not _has_blank_line(data):
@@ -233,7 +355,7 @@ def _polars_csv(data: bytes, separator: str, columns: list[str]) -> pl.DataFrame
             io.BytesIO(data), separator=separator, infer_schema=False,
             columns=columns, truncate_ragged_lines=False, raise_if_empty=False,
         )
-    except (pl.exceptions.PolarsError, OSError, ValueError):
+    except POLARS_FAILURES:
         return None
 
 
@@ -306,13 +428,17 @@ def read_parquet(source: Source, data: bytes, select: Select) -> RawFile:
         frame = pl.read_parquet(io.BytesIO(data), columns=columns)
     except InputError:
         raise
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise InputError(f"{source.display}: not a readable Parquet file ({_first_line(exc)})") from None
+    except pl.exceptions.PanicException as exc:
+        raise InputError(f"{source.display}: not a readable Parquet file (damaged: the reader "
+                         f"failed on it: {_first_line(exc)})") from None
+    except POLARS_FAILURES as exc:
+        raise InputError(f"{source.display}: not a readable Parquet file "
+                         f"({_first_line(exc)})") from None
     # Parquet has no lines; the row number (from 1) is what a user can find the row by.
     return RawFile(_fast_frame(frame, columns, 1), frame.height, columns)
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

@@ -22,7 +22,11 @@ from analyzer.model import Report
 from analyzer.severity import Severity
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan", "ok": "green"}
+# What JSON may carry raw but a terminal or editor acts on (C1 controls such as the 8-bit CSI,
+# line separators, bidi overrides): written as \u escapes, so the JSON still round-trips exactly.
+_INERT_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan", "ok": "green",
+            "suppressed": "blue"}
 
 
 def _environment() -> Environment:
@@ -34,11 +38,21 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_visible,
     )
     env.filters.update(duration=format_duration, number=_number, percent=_percent,
                        when=_when, safe_href=_safe_href, rate=_rate, clip=view.clip,
+                       shown=view.shown,
                        rank=lambda label: int(Severity.parse(label)))
     return env
+
+
+def _visible(value: Any) -> Any:
+    """Every printed value with control and bidi characters shown as escapes, as on the
+    terminal: an ANSI sequence or a right-to-left override in a log cannot disguise the text
+    around it in the page. Markup (the report's own style and script) is left alone."""
+    return terminal_safe(value) if isinstance(value, str) and not isinstance(value, Markup) \
+        else value
 
 
 def _number(value: Any) -> str:
@@ -66,8 +80,14 @@ def _safe_href(url: str) -> str:
     return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
 
 
+def json_text(data: Any) -> str:
+    """Indented UTF-8 JSON in which no log value can act on the terminal that shows it."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _INERT_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(report.to_dict())
 
 
 def render_rejects(report: Report) -> str:
@@ -164,8 +184,7 @@ def _text_client(client: dict[str, Any], colour: bool) -> list[str]:
 
 
 def _text_finding(f: dict[str, Any], colour: bool) -> list[str]:
-    key = " ".join(f"{k}={terminal_safe(v if v is not None else '(none)')}"
-                   for k, v in f["key"].items())
+    key = view.key_text(f["key"], safe=terminal_safe)
     label = _style(f"{f['severity'].upper():<8}", _COLOURS[f["severity"]], on=colour)
     status = f" [{f['baseline']}]" if f["baseline"] else ""
     lines = [
@@ -209,23 +228,20 @@ def _text_gate(context: dict[str, Any]) -> list[str]:
         lines.append(f"baseline {terminal_safe(baseline['file'])}: {baseline['new']} new, "
                      f"{baseline['worsened']} worsened, {baseline['unchanged']} unchanged, "
                      f"{len(baseline['fixed'])} fixed (of {baseline['recorded']} recorded)")
-        lines += [f"  fixed: {e['rule']} {terminal_safe(e['client_id'])} {_key_text(e['key'])}"
-                  .rstrip() for e in baseline["fixed"]]
+        lines += [f"  fixed: {e['rule']} {terminal_safe(e['client_id'])} "
+                  f"{view.key_text(e['key'], safe=terminal_safe)}".rstrip()
+                  for e in baseline["fixed"]]
     suppressions = context["suppressions"]
     notes = {"expired": "expired {expires}, no longer suppressing",
              "unused": "matched no finding (remove it?)",
-             "rule-not-run": "its rule did not run"}
+             "rule-not-run": "not applied, its rule did not run"}
     for state, note in notes.items():
         for e in suppressions[state]:
             lines.append(f"suppression {note.format(expires=e['expires'])}: {e['rule']} "
-                         f"{terminal_safe(e['client_id'])} {_key_text(e['key'])}".rstrip()
+                         f"{terminal_safe(e['client_id'])} "
+                         f"{view.key_text(e['key'], safe=terminal_safe)}".rstrip()
                          + f" ({terminal_safe(e['where'])})")
     return [*lines, ""] if lines else []
-
-
-def _key_text(key: dict[str, Any]) -> str:
-    return " ".join(f"{k}={terminal_safe(v if v is not None else '(none)')}"
-                    for k, v in key.items())
 
 
 def _text_footer(context: dict[str, Any], colour: bool) -> list[str]:

@@ -72,8 +72,8 @@ def _duplicate_ids(rules: list[Rule]) -> list[str]:
 
 def bind_for_run(rules: list[Rule], config: Config) -> list[BoundRule]:
     """The rules this run uses: selected, ignored and overridden as the config says."""
-    problems = _unknown_ids(rules, config)
     by_id = {rule.id: rule for rule in rules}
+    problems = _unknown_ids(rules, config) + _suppression_keys(by_id, config)
     params: dict[str, dict] = {}
     for rule_id, override in config.rules.items():
         if rule_id in by_id:
@@ -95,16 +95,34 @@ def _severity(config: Config, rule_id: str):
 def _unknown_ids(rules: list[Rule], config: Config) -> list[str]:
     known = sorted(rule.id for rule in rules)
     problems = []
-    for key, ids in (("select", config.select or ()), ("ignore", config.ignore),
-                     ("rules", tuple(config.rules))):
-        for rule_id in ids:
-            if rule_id not in known:
-                problems.append(f"{config.where(key)}: {key}: unknown rule {rule_id!r} "
-                                f"(known: {', '.join(known)})")
+    named = [("select", "select", rule_id) for rule_id in config.select or ()]
+    named += [("ignore", "ignore", rule_id) for rule_id in config.ignore]
+    named += [("rules", f"rules.{rule_id}", rule_id) for rule_id in config.rules]
+    for setting, key, rule_id in named:
+        if rule_id not in known:
+            problems.append(f"{config.where(setting)}: {key}: unknown rule {rule_id!r} "
+                            f"(known: {', '.join(known)})")
     for entry in config.suppressions:
         if entry.rule not in known:
             problems.append(f"{entry.where}.rule: unknown rule {entry.rule!r} "
                             f"(known: {', '.join(known)})")
+    return problems
+
+
+def _suppression_keys(by_id: dict[str, Rule], config: Config) -> list[str]:
+    """A suppression's key must be one its rule's findings can have: a field the rule does not
+    key on would never match, and the entry would only ever be reported as unused."""
+    problems = []
+    for entry in config.suppressions:
+        rule = by_id.get(entry.rule)
+        fields = {name for name, _ in entry.key}
+        if rule is None or not fields:
+            continue
+        keys = rule.finding_keys()
+        if not any(fields <= set(key) for key in keys):
+            shown = ", or by ".join(" and ".join(key) or "the client alone" for key in keys)
+            problems.append(f"{entry.where}.key: {rule.id} findings are keyed by {shown}; a key "
+                            f"of {' and '.join(sorted(fields))} matches none of them")
     return problems
 
 

@@ -19,6 +19,7 @@ import polars as pl
 from analyzer.conditions import BOOLEAN, INTEGER, NUMBER, RATIO, TEXT, check_regex, coerce_scalar
 from analyzer.detectors import KINDS
 from analyzer.durations import format_duration, parse_duration
+from analyzer.model import NO_VALUE
 from analyzer.safe_yaml import load_yaml_file
 from analyzer.schema import DERIVED, FIELDS
 from analyzer.severity import LEVELS, Severity
@@ -94,6 +95,11 @@ class Rule:
     def param_defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
 
+    def finding_keys(self) -> list[tuple[str, ...]]:
+        """The key fields of its findings besides the client, one tuple per detector."""
+        keys = [tuple(k for k in spec.get("key") or () if k != "client_id") for spec in self.detect]
+        return list(dict.fromkeys(keys))
+
 
 @dataclass(frozen=True)
 class Detector:
@@ -131,7 +137,7 @@ def display_value(kind: str, value: Any) -> str:
     if kind == "duration":
         return format_duration(parse_duration(value))
     if kind == "list":
-        return ", ".join(str(v) for v in value) or "(none)"
+        return ", ".join(str(v) for v in value) or NO_VALUE
     if kind == "ratio":
         return f"{value * 100:g}%"
     if kind == "number" and float(value).is_integer():

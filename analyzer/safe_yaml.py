@@ -2,7 +2,8 @@
 
 PyYAML's SafeLoader already refuses Python object tags. On top of it we refuse duplicate keys
 (PyYAML silently keeps the last one, hiding typos) and anchors/aliases (an alias bomb expands
-to gigabytes, and nothing in a rule or config needs them), and we cap the file size.
+to gigabytes, and nothing in a rule or config needs them), and we cap the file size and the
+nesting depth.
 """
 
 from __future__ import annotations
@@ -17,14 +18,29 @@ from analyzer.errors import place
 MAX_YAML_BYTES = 1_000_000
 
 
+MAX_DEPTH = 50  # rules and configs nest a few levels; a deeper file is hostile or broken
+
+
 class _StrictLoader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
             raise yaml.MarkedYAMLError(
                 problem="anchors and aliases are not allowed", problem_mark=event.start_mark
             )
-        return super().compose_node(parent, index)
+        # PyYAML composes and constructs recursively: refuse depth before Python's own
+        # recursion limit would end the run with a traceback.
+        if self.depth >= MAX_DEPTH:
+            raise yaml.MarkedYAMLError(
+                problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
         seen: set[Any] = set()
@@ -40,6 +56,21 @@ class _StrictLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
+        # PyYAML raises a bare ValueError for a date that does not exist (2027-02-30), which
+        # would reach the user without the file and line.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.MarkedYAMLError(
+                problem=f"{node.value!r} is not a real date or time: {exc}",
+                problem_mark=node.start_mark,
+            ) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                              _StrictLoader.construct_yaml_timestamp)
 
 
 def load_yaml_text(text: str, source: str) -> Any:

@@ -3,29 +3,35 @@
 One result per finding, located at the log file and line of its first offending call, with the
 other evidence as related locations, and the finding's fingerprint (rule, client, key: stable
 across runs and input order) as `partialFingerprints` so that tools track a finding over time.
-Each rule carries its documentation as help text. Rejected input rows are reported as
-notifications, so nothing is lost silently here either.
+The gate is honoured: a suppressed finding carries an accepted external suppression with its
+reason, and with a baseline each result has its `baselineState` (new, updated, unchanged).
+Findings the baseline records and this run no longer has are counted in the run's summary
+property, not written as `absent` results: those would have no location, which code scanning
+refuses, and it closes alerts that stop appearing anyway. Each rule carries its documentation
+as help text. Rejected input rows are reported as notifications, so nothing is lost silently
+here either.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
 from analyzer.model import Report
-from analyzer.render import terminal_safe
+from analyzer.render import json_text, terminal_safe
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"critical": "error", "warning": "warning", "info": "note"}
-FINGERPRINT = "trafficlint/v1"
+BASELINE_STATES = {"new": "new", "worsened": "updated", "unchanged": "unchanged"}
+# v2: the key's fields in name order (v1 took them in the order the rule lists them).
+FINGERPRINT = "trafficlint/v2"
 _BRACKETS = re.compile(r"(\\*)([\[\]])")
 
 
 def render_sarif(report: Report) -> str:
-    return json.dumps(sarif_log(report.to_dict()), indent=2, ensure_ascii=False) + "\n"
+    return json_text(sarif_log(report.to_dict()))
 
 
 def sarif_log(report: dict[str, Any]) -> dict[str, Any]:
@@ -100,8 +106,13 @@ def _result(finding: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
         "partialFingerprints": {FINGERPRINT: finding["fingerprint"]},
         "properties": {key: finding[key] for key in (
             "client_id", "key", "check", "severity", "count", "first_seen", "last_seen",
-            "measured", "metrics", "evidence_total")},
+            "measured", "metrics", "evidence_total", "gating")},
     }
+    if finding["baseline"] is not None:
+        result["baselineState"] = BASELINE_STATES[finding["baseline"]]
+    if finding["suppressed"] is not None:
+        result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                   "justification": terminal_safe(finding["suppressed"]["reason"])}]
     if evidence:
         result["locations"] = [_location(evidence[0])]
         result["relatedLocations"] = [{**_location(e), "id": i}

@@ -100,6 +100,9 @@ FIELDS: tuple[Field, ...] = (
 
 FIELDS_BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
 
+# The operations of the provider's Order API (its WSDL); the `order_api` derived field.
+ORDER_API_OPERATIONS = ("submitOrder", "modifyOrder", "cancel", "orderStatus", "checkInventory")
+
 # Fields the engine adds to every row before the rules run, from the log and the config file;
 # rules use them like canonical fields, but logs never supply them.
 DERIVED: tuple[Field, ...] = (
@@ -115,6 +118,20 @@ DERIVED: tuple[Field, ...] = (
     Field("part_listed", pl.Boolean, False,
           "True when `part_number` is in `known_skus` (your agreed price book), false when it is "
           "not, empty when no list is configured or the call has no part number."),
+    Field("order_api", pl.Boolean, False,
+          "True when `operation` is one of the Order API's: submitOrder, modifyOrder, cancel, "
+          "orderStatus, checkInventory."),
+    Field("not_found", pl.Boolean, False,
+          "True when the answer says the order or product does not exist: an HTTP status in "
+          "`errors.not_found_statuses` (404), a fault code in `errors.not_found_codes`, or a "
+          "message matching `errors.not_found_pattern`."),
+    Field("duplicate_po", pl.Boolean, False,
+          "True when the answer is \"PurchaseOrderID is not unique\": a fault code in "
+          "`errors.duplicate_codes` (101)."),
+    Field("wait_and_retry", pl.Boolean, False,
+          "True when the answer's action is \"wait and retry\": a fault code matching "
+          "`errors.retry_code_pattern` (the 300 and 500 series), or, without a code, an HTTP "
+          "status in `errors.retry_statuses` (502, 503, 504)."),
 )
 REQUIRED = tuple(field.name for field in FIELDS if field.required)
 

@@ -4,14 +4,12 @@ each with its format and compression. Sorting makes the report independent of ar
 from __future__ import annotations
 
 import glob
-import gzip
+import os
 import re
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import zstandard
-
+from analyzer.compressed import BrokenStream, TooLarge, decompress
 from analyzer.errors import InputError
 
 FORMATS = ("csv", "tsv", "ndjson", "parquet", "access-log", "har", "otel", "soap")
@@ -41,6 +39,9 @@ def expand(paths: list[str], forced_format: str | None = None) -> tuple[list[Sou
     ignored: list[str] = []
     for raw in paths:
         for path, explicit in _candidates(raw):
+            if not path.is_file():  # a broken link, a socket: nothing to read, but said
+                ignored.append(f"{_display(path)} (not a readable file)")
+                continue
             source = _classify(path, explicit, forced_format)
             if source is None:
                 ignored.append(_display(path))
@@ -56,7 +57,7 @@ def expand(paths: list[str], forced_format: str | None = None) -> tuple[list[Sou
 def _candidates(raw: str) -> list[tuple[Path, bool]]:
     path = Path(raw)
     if path.is_dir():
-        return [(p, False) for p in sorted(path.rglob("*")) if p.is_file() and not _hidden(p, path)]
+        return [(p, False) for p in _walk(path)]
     if path.exists():
         return [(path, True)]
     if _GLOB_CHARS & set(raw):
@@ -68,8 +69,19 @@ def _candidates(raw: str) -> list[tuple[Path, bool]]:
     raise InputError(f"{raw}: no such file or directory")
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _walk(root: Path) -> list[Path]:
+    """Every file below `root`, hidden ones left out, sorted. A folder that cannot be listed
+    is an error, not a silent gap in the analysis; symbolic links to folders are not followed
+    (a link cycle would never end)."""
+    def fail(error: OSError) -> None:
+        raise InputError(f"{_display(Path(error.filename or root))}: cannot list this folder: "
+                         f"{error.strerror or error}")
+
+    found = []
+    for folder, subfolders, names in os.walk(root, onerror=fail):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        found += [Path(folder) / name for name in names if not name.startswith(".")]
+    return sorted(found)
 
 
 def _display(path: Path) -> str:
@@ -108,6 +120,8 @@ def sniff(path: Path, compression: str | None) -> str | None:
     """Guess a format from the first bytes: Parquet magic, JSON (a HAR capture, OpenTelemetry
     spans, NDJSON records), SOAP envelopes, access-log lines, or a delimited header."""
     head = _head(path, compression)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text: the reader converts it
+        head = head[: len(head) // 2 * 2].decode("utf-16", "replace").encode("utf-8")
     if head.startswith(b"PAR1"):
         return "parquet"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -143,14 +157,16 @@ def _magic(path: Path) -> str | None:
 
 
 def _head(path: Path, compression: str | None, size: int = 16384) -> bytes:
+    """The first bytes of the file, decompressed; a cut or damaged stream gives what it has
+    (the reader says what is wrong with it)."""
     try:
-        if compression == "gzip":
-            with gzip.open(path, "rb") as handle:
-                return handle.read(size)
-        if compression == "zstd":
-            with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as handle:
-                return handle.read(size)
         with path.open("rb") as handle:
-            return handle.read(size)
-    except (OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
-        raise InputError(f"{_display(path)}: cannot read: {exc}") from None
+            start = handle.read(size if compression is None else 1 << 20)
+    except OSError as exc:
+        raise InputError(f"{_display(path)}: cannot read: {exc.strerror or exc}") from None
+    if compression is None:
+        return start
+    try:
+        return decompress(start, compression)[0][:size]
+    except (BrokenStream, TooLarge):
+        return b""

@@ -79,8 +79,9 @@ def _entry(spec: Any, key: str, source: str, fail: Fail) -> SuppressionEntry | N
     pairs = _key(spec.get("key", {}), lambda m: problem("key", m))
     if problems or expires is None:
         return None
-    return SuppressionEntry(text["rule"].strip(), text["client"], pairs, text["reason"].strip(),
-                            expires, owner.strip() if owner else None, f"{source}: {key}")
+    rule = text["rule"].strip().upper()  # rule ids are case-insensitive, as in explain
+    return SuppressionEntry(rule, text["client"], pairs, text["reason"].strip(), expires,
+                            owner.strip() if owner else None, f"{source}: {key}")
 
 
 def _expiry(value: Any, given: bool, fail: Callable[[str], None]) -> date | None:
@@ -94,6 +95,8 @@ def _expiry(value: Any, given: bool, fail: Callable[[str], None]) -> date | None
     if not given:
         fail("required: the date after which the suppression stops, e.g. 2027-01-31; "
              "suppressions do not last for ever")
+    elif isinstance(value, datetime):
+        fail(f"expected a date such as 2027-01-31, got the date and time {value.isoformat()}")
     else:
         fail(f"expected a date such as 2027-01-31, got {value!r}")
     return None

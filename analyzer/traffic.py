@@ -20,7 +20,7 @@ import polars as pl
 from analyzer.detectors import IN_MEMORY, ORDER, TS, by_key, same_key
 from analyzer.engine import fields_read, group_ids
 from analyzer.loading import failed_call
-from analyzer.model import GapHistogram, MaintenanceWindow, Series, Traffic
+from analyzer.model import NO_VALUE, GapHistogram, MaintenanceWindow, Series, Traffic
 from analyzer.rules import BoundRule
 
 MAX_BUCKETS = 192  # a week and a day of hourly bars
@@ -72,7 +72,7 @@ def profile(frame: pl.DataFrame, rules: Iterable[BoundRule],
 def count(frame: pl.DataFrame, rules: Iterable[BoundRule], grid: Grid) -> Counts:
     index = ((pl.col(TS).dt.epoch("ms") - grid.start_ms) // (grid.bucket * 1000)).alias("_bucket")
     rows = frame.lazy().with_columns(index)
-    calls = _counts(rows, pl.col("operation").fill_null("(none)"))
+    calls = _counts(rows, pl.col("operation").fill_null(NO_VALUE))
     errors = _counts(rows.filter(failed_call()), pl.col("client_id"))
     gaps = tuple(_gap_counts(frame, detector) for _, detector in _cadences(rules))
     return Counts(calls, errors, gaps)

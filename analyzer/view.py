@@ -9,6 +9,7 @@ from typing import Any
 
 from analyzer import charts
 from analyzer.durations import format_duration
+from analyzer.model import NO_VALUE
 from analyzer.severity import DAY, Severity
 from analyzer.severity import LADDER as STEPS
 
@@ -50,9 +51,21 @@ def build(report: dict[str, Any]) -> dict[str, Any]:
         "ignored_files": report["inputs"]["ignored_files"],
         "rates": _rates_note(report["summary"]["observed_seconds"]),
         "charts": _charts(report.get("traffic"), rules),
+        "settings": [(name, setting_text(value)) for name, value in report["settings"].items()],
         "ladder": LADDER,
         "has_status": any(status(f) for f in findings),
     }
+
+
+def setting_text(value: Any) -> str:
+    """A run setting as a reader writes it: lists joined, mappings as `key: value`."""
+    if value is None:
+        return "(default)"
+    if isinstance(value, dict):
+        return ", ".join(f"{name}: {setting_text(inner)}" for name, inner in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(setting_text(item) for item in value) if value else NO_VALUE
+    return str(value)
 
 
 def _capped(items: list[Any], limit: int) -> dict[str, Any]:
@@ -74,11 +87,13 @@ def group(findings: list[dict[str, Any]], field: str) -> dict[str, list[dict[str
 
 
 def _client(traffic: dict[str, Any], own: list[dict[str, Any]]) -> dict[str, Any]:
-    """A client with its findings. Its badge is its worst finding that counts (not suppressed);
-    its ladder step is the model's, which counts suppressed findings too: a suppression
-    changes the gate, not what the provider sees."""
+    """A client with its findings. Its badge is its worst finding that counts (not suppressed),
+    `suppressed` when all its findings are, `ok` when it has none; its ladder step is the
+    model's, which counts suppressed findings too: a suppression changes the gate, not what
+    the provider sees."""
     active = [f for f in own if not f["suppressed"]]
     worst = max((_RANK[f["severity"]] for f in active), default=0)
+    badge = Severity(worst).label if worst else ("suppressed" if own else "ok")
     counts = {level.label: sum(f["severity"] == level.label for f in active)
               for level in sorted(Severity, reverse=True)}
     return {
@@ -87,7 +102,7 @@ def _client(traffic: dict[str, Any], own: list[dict[str, Any]]) -> dict[str, Any
         "suppressed": [f for f in own if f["suppressed"]],
         "card_findings": _capped(own, MAX_CARD_FINDINGS),
         "rank": worst,
-        "worst": Severity(worst).label if worst else "ok",
+        "worst": badge,
         **_step(traffic["escalation"]),
         "counts": counts,
         "rules": sorted({f["rule"] for f in own}),
@@ -118,11 +133,20 @@ def _rule(rule: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any
             "clients": sorted({f["client_id"] for f in own})}
 
 
+def shown(value: Any) -> Any:
+    """A key value as every output shows it: NO_VALUE when the calls had none."""
+    return NO_VALUE if value is None else value
+
+
+def key_text(key: dict[str, Any], separator: str = " ", safe=str) -> str:
+    """A finding's key as `field=value` pairs; `safe` makes each value fit the output."""
+    return separator.join(f"{name}={safe(shown(value))}" for name, value in key.items())
+
+
 def row(finding: dict[str, Any]) -> dict[str, Any]:
     """A finding as one table row: long log values clipped so that one huge value cannot
     blow up the report (the JSON report keeps them whole)."""
-    key = [(name, clip(value if value is not None else "(none)"))
-           for name, value in finding["key"].items()]
+    key = [(name, clip(shown(value))) for name, value in finding["key"].items()]
     return {**finding, "client": clip(finding["client_id"]), "key_items": key,
             "status": status(finding),
             "locations": locations(finding["evidence"]),
@@ -135,6 +159,21 @@ def status(finding: dict[str, Any]) -> str | None:
     if finding.get("suppressed"):
         return "suppressed"
     return finding.get("baseline")
+
+
+def gate_note(finding: dict[str, Any], fail_on: str) -> str:
+    """Why a finding does or does not fail the run, in words."""
+    entry = finding.get("suppressed")
+    if entry:
+        owner = f" by {entry['owner']}" if entry["owner"] else ""
+        return f"Suppressed until {entry['expires']}{owner}: {entry['reason']}"
+    if finding.get("baseline") == "unchanged":
+        return "Unchanged since the baseline"
+    if not finding["gating"]:
+        return f"Below --fail-on {fail_on}" if fail_on != "never" else "No gate: fail_on is never"
+    return "New since the baseline" if finding.get("baseline") == "new" else (
+        "Worse than the baseline" if finding.get("baseline") == "worsened" else
+        f"At or above --fail-on {fail_on}")
 
 
 def locations(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:

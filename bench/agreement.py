@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from analyzer.durations import parse_duration
+from analyzer.error_meanings import ErrorMeanings
 from analyzer.rulepack import builtin_rules_dir, load_rules
 
 POLICY_RULES = ("NUV-001", "NUV-002", "NUV-003")
@@ -24,26 +25,31 @@ class Disagreement(Exception):
 
 
 def reference_parameters() -> dict[str, Any]:
-    """The rule pack's default parameters, as bench/reference.sql's variables."""
+    """The rule pack's default parameters, and the default meanings of the provider's answers
+    (the config's `errors:`), as bench/reference.sql's variables."""
     rules = {rule.id: rule for rule in load_rules([builtin_rules_dir()])}
     missing = [rule_id for rule_id in POLICY_RULES if rule_id not in rules]
     if missing:
         raise Disagreement(f"the rule pack has no {', '.join(missing)}; the reference models "
                            f"exactly {', '.join(POLICY_RULES)}")
     polling, missing_ids, duplicates = (rules[i].param_defaults() for i in POLICY_RULES)
+    answers = ErrorMeanings()
     return {
         "variables": {
             "polling_short_gap_ms": _ms(polling["min_interval"]),
             "polling_min_streak": polling["min_streak"],
             "polling_critical_span_s": parse_duration(polling["continuous_for"]),
-            "not_found_codes": [str(c) for c in missing_ids["not_found_codes"]],
-            "not_found_pattern": missing_ids["not_found_pattern"],
+            "loop_rechecks": polling["loop_rechecks"],
+            "loop_share": polling["loop_share"],
+            "not_found_codes": list(answers.not_found_codes),
+            "not_found_statuses": list(answers.not_found_statuses),
+            "not_found_pattern": answers.not_found_pattern,
             "repeat_count": missing_ids["repeat_count"],
             "repeat_window_ms": _ms(missing_ids["repeat_window"]),
             "stream_count": missing_ids["stream_count"],
             "stream_window_ms": _ms(missing_ids["stream_window"]),
             "missing_critical_sustained_s": parse_duration(missing_ids["continuous_for"]),
-            "duplicate_codes": [str(c) for c in duplicates["duplicate_codes"]],
+            "duplicate_codes": list(answers.duplicate_codes),
             "loop_count": duplicates["loop_count"],
             "min_repeats": duplicates["min_repeats"],
         },

@@ -23,6 +23,7 @@ from typing import Any
 
 from analyzer.check import check, rule_directories
 from analyzer.config import Config
+from analyzer.derived import add_derived
 from analyzer.engine import run
 from analyzer.loading import LoadOptions, load
 from analyzer.render import render_json
@@ -50,8 +51,10 @@ def _rss() -> int:
 def _timed(name: str, stages: list[Stage], work: Callable[[], Any]) -> Any:
     start = time.perf_counter()
     result = work()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    stages.append(Stage(name, time.perf_counter() - start, _rss(), peak))
+    seconds, rss = time.perf_counter() - start, _rss()
+    # The kernel updates the high-water mark lazily; it can trail the current size a little.
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, rss)
+    stages.append(Stage(name, seconds, rss, peak))
     return result
 
 
@@ -71,8 +74,10 @@ def _load_and_detect(path: Path, config: Config, stages: list[Stage],
                      profiler: cProfile.Profile) -> None:
     rules = bind_for_run(load_rules(rule_directories(config)), config)
     options = LoadOptions(config.fields, config.default_client, config.timezone, None)
+    # The derived fields are part of what the rules read, as in `check`.
     frame = _timed("load (read + normalise)", stages,
-                   lambda: profiler.runcall(load, [str(path)], options)).frame
+                   lambda: add_derived(profiler.runcall(load, [str(path)], options).frame,
+                                       config))
     for bound in rules:
         for detector in bound.detectors:
             alone = dataclasses.replace(bound, detectors=(detector,))

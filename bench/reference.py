@@ -23,6 +23,7 @@ SQL = Path(__file__).with_name("reference.sql")
 # (analyzer/detectors.py: KINDS[kind].metrics and COMMON_METRICS).
 METRICS = {
     "polling": ("streak", "streak_span", "median_gap"),
+    "checking-loop": ("count", "sample", "share", "rate"),
     "unknown-order": ("count", "sample", "share", "rate"),
     "unknown-product": ("count", "sample", "share", "rate"),
     "not-found-stream": ("count", "sample", "share", "rate"),
@@ -34,7 +35,8 @@ COMMON = ("calls", "span", "sustained")
 def run(fmt: str, path: Path, parameters: dict[str, Any]) -> list[dict[str, Any]]:
     connection = connect(fmt, path)
     for name, value in parameters["variables"].items():
-        cast = "::VARCHAR[]" if isinstance(value, list) else ""
+        cast = "" if not isinstance(value, list) else (
+            "::INTEGER[]" if value and all(isinstance(v, int) for v in value) else "::VARCHAR[]")
         connection.execute(f"SET VARIABLE {name} = ?{cast}", [value])
     cursor = connection.execute(SQL.read_text(encoding="utf-8"))
     names = [d[0] for d in cursor.description]
@@ -44,8 +46,12 @@ def run(fmt: str, path: Path, parameters: dict[str, Any]) -> list[dict[str, Any]
 
 def _count_measures(row: dict[str, Any]) -> dict[str, Any]:
     """The count kind's sample, share and rate of the worst window. NUV-002's checks count
-    every call they select (no `of`), so the sample is the count and the share is 1; a bench
-    run spans weeks, longer than any window, so the normalised rate is the count itself."""
+    every call they select (no `of`), so the sample is the count and the share is 1; the
+    checking loop's come from the SQL. A bench run spans weeks, longer than any window, so the
+    normalised rate is the count itself."""
+    if row["check_name"] == "checking-loop":
+        return {**row, "sample": row["loop_sample"], "share": row["loop_share"],
+                "rate": float(row["count"])}
     if row["check_name"] not in ("unknown-order", "unknown-product", "not-found-stream"):
         return row
     return {**row, "sample": row["count"], "share": 1.0, "rate": float(row["count"])}

@@ -19,7 +19,8 @@
 -- comes back only for the offending calls.
 
 -- Read the file once, keeping only the rows some rule looks at, then file each call under the
--- key of every detector that looks at it: (check_name, client_id, key_value).
+-- key of every detector that looks at it: (check_name, client_id, key_value), with the item a
+-- checking loop re-checks.
 CREATE TEMP TABLE detector_calls AS
 WITH calls AS MATERIALIZED (
     SELECT * FROM (
@@ -31,8 +32,9 @@ WITH calls AS MATERIALIZED (
             error_code IS NULL AND NOT coalesce(http_status >= 300, false) AS succeeded,
             coalesce(list_contains(getvariable('duplicate_codes'), error_code), false)
                 AS duplicate,
-            -- NUV-002 where: the provider said the order or product does not exist.
-            coalesce(http_status = 404, false)
+            -- NUV-002 where: the provider said the order or product does not exist (the
+            -- derived field not_found, as the config's `errors:` defines it).
+            coalesce(list_contains(getvariable('not_found_statuses'), http_status), false)
                 OR coalesce(list_contains(getvariable('not_found_codes'), error_code), false)
                 OR coalesce(regexp_matches(error_message, getvariable('not_found_pattern')),
                             false)
@@ -43,19 +45,24 @@ WITH calls AS MATERIALIZED (
        OR (operation = 'submitOrder' AND purchase_order_id IS NOT NULL)
        OR not_found
 )
-SELECT 'polling' AS check_name, client_id, part_number AS key_value, ts, succeeded, duplicate
-FROM calls WHERE operation = 'checkInventory'
+-- NUV-001 where: checkInventory with a part number.
+SELECT 'polling' AS check_name, client_id, part_number AS key_value, ts, succeeded, duplicate,
+       NULL AS item
+FROM calls WHERE operation = 'checkInventory' AND part_number IS NOT NULL
 UNION ALL
-SELECT 'unknown-order', client_id, order_id, ts, succeeded, duplicate
+SELECT 'checking-loop', client_id, NULL, ts, succeeded, duplicate, part_number
+FROM calls WHERE operation = 'checkInventory' AND part_number IS NOT NULL AND succeeded
+UNION ALL
+SELECT 'unknown-order', client_id, order_id, ts, succeeded, duplicate, NULL
 FROM calls WHERE not_found AND operation IN ('orderStatus', 'modifyOrder', 'cancel')
 UNION ALL
-SELECT 'unknown-product', client_id, part_number, ts, succeeded, duplicate
+SELECT 'unknown-product', client_id, part_number, ts, succeeded, duplicate, NULL
 FROM calls WHERE not_found AND operation IN ('checkInventory', 'submitOrder')
 UNION ALL
-SELECT 'not-found-stream', client_id, NULL, ts, succeeded, duplicate
+SELECT 'not-found-stream', client_id, NULL, ts, succeeded, duplicate, NULL
 FROM calls WHERE not_found
 UNION ALL
-SELECT 'repeated-po', client_id, purchase_order_id, ts, succeeded, duplicate
+SELECT 'repeated-po', client_id, purchase_order_id, ts, succeeded, duplicate, NULL
 FROM calls WHERE operation = 'submitOrder' AND purchase_order_id IS NOT NULL;
 
 CREATE TEMP TABLE detector_keys AS
@@ -63,7 +70,7 @@ SELECT row_number() OVER () AS key_id, *
 FROM (SELECT DISTINCT check_name, client_id, key_value FROM detector_calls);
 
 CREATE TEMP TABLE keyed AS
-SELECT k.key_id, k.check_name, c.ts, c.succeeded, c.duplicate
+SELECT k.key_id, k.check_name, c.ts, c.succeeded, c.duplicate, c.item
 FROM detector_calls AS c
 JOIN detector_keys AS k
   ON c.check_name = k.check_name AND c.client_id = k.client_id
@@ -128,6 +135,48 @@ counts AS (
     )
     WHERE offends
 ),
+-- NUV-001 checking-loop (count, repeat_of part_number): a re-check is a successful check of an
+-- item the client checked successfully less than an hour before. A window (t - 1h, t] qualifies
+-- with loop_rechecks re-checks that are loop_share of its checks; the re-checks in a qualifying
+-- window offend, and the finding measures the window with the most re-checks (then the highest
+-- share, then the most checks).
+loop_calls AS (
+    SELECT key_id, ts,
+           coalesce(ts - lag(ts) OVER (PARTITION BY key_id, item ORDER BY ts) < 3600000, false)
+               AS repeat
+    FROM keyed
+    WHERE check_name = 'checking-loop'
+),
+loop_windows AS (
+    SELECT *, matched >= getvariable('loop_rechecks')
+                  AND matched / sample >= getvariable('loop_share') AND matched > 0 AS qualifies
+    FROM (
+        SELECT *, count_if(repeat) OVER hour_before AS matched, count(*) OVER hour_before AS sample
+        FROM loop_calls
+        WINDOW hour_before AS (PARTITION BY key_id ORDER BY ts
+                               RANGE BETWEEN 3600000 - 1 PRECEDING AND CURRENT ROW)
+    )
+),
+loops AS (
+    SELECT key_id, ts FROM (
+        SELECT *, bool_or(qualifies) OVER (
+                      PARTITION BY key_id ORDER BY ts
+                      RANGE BETWEEN CURRENT ROW AND 3600000 - 1 FOLLOWING
+                  ) AS in_qualifying
+        FROM loop_windows
+    )
+    WHERE in_qualifying AND repeat
+),
+loop_worst AS (
+    SELECT key_id,
+           first(matched ORDER BY matched DESC, matched / sample DESC, sample DESC) AS loop_count,
+           first(sample ORDER BY matched DESC, matched / sample DESC, sample DESC) AS loop_sample,
+           first(matched / sample ORDER BY matched DESC, matched / sample DESC, sample DESC)
+               AS loop_share
+    FROM loop_windows
+    WHERE qualifies
+    GROUP BY key_id
+),
 -- NUV-003 repeated-po (sequence): a submitOrder of a PO after an earlier submission of the same
 -- PO that was accepted or refused as a duplicate.
 resubmissions AS (
@@ -150,6 +199,8 @@ offending AS (
     SELECT key_id, ts, NULL, NULL, NULL, in_window, NULL FROM counts
     UNION ALL
     SELECT key_id, ts, NULL, NULL, NULL, NULL, delay FROM resubmissions
+    UNION ALL
+    SELECT key_id, ts, NULL, NULL, NULL, NULL, NULL FROM loops
 ),
 findings AS (
     SELECT key_id,
@@ -165,25 +216,29 @@ findings AS (
     FROM offending
     GROUP BY key_id
 ),
--- The longest run of consecutive clock hours that each have an offending call, per finding.
+-- How long the offending calls went on without a clock hour free of them: split them into
+-- islands of consecutive clock hours, take each island's first to last call, keep the longest.
 hours AS (
     SELECT DISTINCT key_id, ts // 3600000 AS hour FROM offending
 ),
+islands AS (
+    SELECT key_id, hour, hour - row_number() OVER (PARTITION BY key_id ORDER BY hour) AS island
+    FROM hours
+),
 sustained AS (
-    SELECT key_id, max(hours) * 3600::DOUBLE AS sustained
+    SELECT key_id, max(run_span) / 1000::DOUBLE AS sustained
     FROM (
-        SELECT key_id, count(*) AS hours
-        FROM (
-            SELECT *, hour - row_number() OVER (PARTITION BY key_id ORDER BY hour) AS island
-            FROM hours
-        )
-        GROUP BY key_id, island
+        SELECT o.key_id, i.island, max(o.ts) - min(o.ts) AS run_span
+        FROM offending AS o
+        JOIN islands AS i ON o.key_id = i.key_id AND o.ts // 3600000 = i.hour
+        GROUP BY o.key_id, i.island
     )
     GROUP BY key_id
 ),
 described AS (
     SELECT CASE k.check_name
                WHEN 'polling' THEN 'NUV-001'
+               WHEN 'checking-loop' THEN 'NUV-001'
                WHEN 'repeated-po' THEN 'NUV-003'
                ELSE 'NUV-002'
            END AS rule,
@@ -196,18 +251,27 @@ described AS (
            END AS key_name,
            k.key_value,
            f.* EXCLUDE (key_id, window_count),
-           CASE WHEN k.check_name = 'repeated-po' THEN f.calls ELSE f.window_count END AS count,
+           CASE k.check_name
+               WHEN 'repeated-po' THEN f.calls
+               WHEN 'checking-loop' THEN w.loop_count
+               ELSE f.window_count
+           END AS count,
+           w.loop_sample, w.loop_share,
            (f.last_ms - f.first_ms) / 1000::DOUBLE AS span,
            s.sustained
     FROM findings AS f
     JOIN sustained AS s USING (key_id)
     JOIN detector_keys AS k USING (key_id)
+    LEFT JOIN loop_worst AS w USING (key_id)
 )
 SELECT *,
-       CASE rule
-           WHEN 'NUV-001' THEN streak_span >= getvariable('polling_critical_span_s')
-           WHEN 'NUV-002' THEN sustained >= getvariable('missing_critical_sustained_s')
-           WHEN 'NUV-003' THEN count >= getvariable('loop_count')
+       CASE
+           WHEN check_name = 'polling'
+               THEN streak_span >= getvariable('polling_critical_span_s')
+           WHEN check_name = 'checking-loop'
+               THEN sustained >= getvariable('polling_critical_span_s')
+           WHEN rule = 'NUV-002' THEN sustained >= getvariable('missing_critical_sustained_s')
+           WHEN rule = 'NUV-003' THEN count >= getvariable('loop_count')
        END AS critical
 FROM described
 WHERE rule <> 'NUV-003' OR count >= getvariable('min_repeats')

@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from analyzer import check as check_module
 from analyzer.check import check
 from analyzer.cli import main
 from analyzer.config import Config
+
+# Property tests: the suite runs few, derandomized examples (fast, the same every run); the
+# fuzzing run (fuzz/run.py) selects `fuzz` for many thousands, with a printed seed to replay.
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None,
+                          print_blob=True)
+settings.register_profile("fuzz", deadline=None, print_blob=True,
+                          max_examples=int(os.environ.get("TRAFFICLINT_FUZZ_EXAMPLES", "5000")))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO / "tests" / "cases"
@@ -94,3 +103,34 @@ def hostile_report(tmp_path):
     report = run_check([log])
     assert report.findings, "the hostile log must produce a finding to be a real test"
     return report
+
+
+REPORTS = {"json": "report.json", "html": "report.html", "md": "report.md",
+           "sarif": "report.sarif", "junit": "report.xml", "rejects": "rejects.ndjson"}
+
+
+def every_output(work: Path, paths: list[str], *extra: str) -> dict[str, str]:
+    """Every output trafficlint writes for these logs, by name, from the real CLI run in
+    `work`: each report file, each standard-output format, `inspect` and a baseline."""
+    found: dict[str, str] = {}
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(work)
+        patch.setenv("SOURCE_DATE_EPOCH", str(int(FIXED_NOW.timestamp())))
+        patch.delenv("GITHUB_ACTIONS", raising=False)
+
+        def run(*args: str, expect: tuple[int, ...] = (0, 1)) -> str:
+            result = runner.invoke(main, [*args, *extra], catch_exceptions=False)
+            assert result.exit_code in expect, result.stderr
+            return result.stdout
+
+        flags = [part for flag, name in REPORTS.items() for part in (f"--{flag}", name)]
+        found["text"] = run("check", *paths, *flags)
+        for name, file in REPORTS.items():
+            found[name] = (work / file).read_text(encoding="utf-8")
+        found["github"] = run("check", *paths, "--format", "github")
+        found["inspect-text"] = run("inspect", *paths)
+        found["inspect-json"] = run("inspect", *paths, "--format", "json")
+        run("baseline", *paths, "-o", "baseline.json")
+        found["baseline"] = (work / "baseline.json").read_text(encoding="utf-8")
+    return found

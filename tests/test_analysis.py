@@ -4,10 +4,12 @@ that path; the reports must be byte for byte those of analysing every row at onc
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from conftest import CASES, REPO, fixed_clock
 
-from analyzer import rowstore
+from analyzer import batches, readers, rowstore
 from analyzer.check import check
 from analyzer.config import Config, load_config
 from analyzer.loading import DUPLICATE, LoadOptions, load
@@ -71,3 +73,33 @@ def test_a_repeated_request_id_of_another_client_is_not_a_duplicate(tmp_path):
     loaded = load([str(log)], LoadOptions({}, "default"))
     assert loaded.frame["client_id"].to_list() == ["acme", "beta"]
     assert dict(loaded.inputs.files[0].skipped)[DUPLICATE] == 1
+
+
+def test_damaged_files_in_chunks_and_parts(tmp_path, monkeypatch):
+    """Issue 6's damaged inputs (NUL bytes, an over-long line, a lone CR, invalid UTF-8, an
+    over-long field, a cut gzip stream, UTF-16) give the same report read in small chunks and
+    analysed a client at a time as read whole and analysed at once."""
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 8600)
+    rows = b"".join(b"2026-11-16T09:%02d:%02d.000Z,checkInventory,c%d,SKU-%d\n"
+                    % (i // 60, i % 60, i % 3, i % 4) for i in range(300))
+    (tmp_path / "a.csv").write_bytes(
+        b"timestamp,operation,client_id,part_number\n" + rows[:4000]
+        + b"2026-11-16T10:00:00Z,check\x00x,c1,x\n" + b"\x00" * 100 + b"\n"
+        + b"2026-11-16T10:00:01Z,check\rInventory,c2,x\n" + b"y" * 9000 + b"\n"
+        + b"2026-11-16T10:00:02Z,check\xff,c0,x\n"
+        + b"2026-11-16T10:00:03Z,checkInventory,c1," + b"p" * 8500 + b"\n" + rows[4000:])
+    ndjson = b"".join(b'{"timestamp":"2026-11-16T11:%02d:00Z","operation":"orderStatus",'
+                      b'"client_id":"c%d","order_id":"o%d"}\n' % (i % 60, i % 4, i % 7)
+                      for i in range(400))
+    (tmp_path / "b.ndjson.gz").write_bytes(gzip.compress(ndjson, mtime=0)[:-30])
+    (tmp_path / "c.csv").write_bytes(
+        ("timestamp,operation,client_id\n" + "".join(
+            f"2026-11-16T12:{i:02d}:00Z,orderStatus,c{i % 5}\n" for i in range(60))
+         ).encode("utf-16"))
+    whole = report_json([tmp_path], Config(), monkeypatch, float("inf"), 10**9)
+    for reason in ("cut off: the gzip stream ends early", "NUL bytes", "line longer than",
+                   "part_number longer than 8,192 bytes", "invalid UTF-8"):
+        assert reason in whole
+    monkeypatch.setattr(batches, "CHUNK_BYTES", 700)
+    assert report_json([tmp_path], Config(), monkeypatch, float("inf"), 10**9) == whole
+    assert report_json([tmp_path], Config(), monkeypatch, 0, 1) == whole

@@ -13,7 +13,7 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer import batches
+from analyzer import batches, compressed, readers
 from analyzer.errors import InputError
 from analyzer.loading import LoadOptions, load
 
@@ -41,6 +41,16 @@ CSV_TRICKY = [
     b"2026-01-01T09:00:09Z,x\xff,acme,200,n",
     b'2026-01-01T09:00:10Z,x"y,acme,200,n',
 ]
+# Damaged lines (issue 6) that the whole reader takes out before parsing and counts as
+# rejected; the tests below make LONG_LINE longer than readers.MAX_LINE_BYTES.
+SHORT_LINE_CAP = 160
+LONG_LINE = b"2026-01-01T09:00:11Z,x," + b"z" * 200 + b",200,n"
+CSV_DAMAGED = [
+    b"2026-01-01T09:00:12Z,x\x00y,acme,200,n",
+    b"\x00\x00\x00",
+    b"2026-01-01T09:00:13Z,x\ry,acme,200,n",
+    LONG_LINE,
+]
 NDJSON_LINES = [
     b'{"timestamp": "2026-01-01T09:00:00Z", "operation": "x", "client_id": "acme"}',
     b'{"timestamp": 1767258001, "operation": "x", "http_status": 404.0, "latency_ms": 1e3}',
@@ -59,9 +69,16 @@ NDJSON_LINES = [
     b'{"timestamp": "2026-01-01T09:00:09Z", "operation": "x"} trailing',
     b'{"timestamp": "2026-01-01T09:00:10Z", "operation": "x", "http_status": 99}',
 ]
+NDJSON_DAMAGED = [
+    b'{"timestamp": "2026-01-01T09:00:11Z", "operation": "x\x00"}',
+    b"\x00\x00",
+    b'{"timestamp": "2026-01-01T09:00:12Z", "operation": "' + b"z" * 200 + b'"}',
+    b'{"timestamp": "2026-01-01T09:00:13Z", "operation": "x\ry"}',
+]
 
 
 def loaded(path: Path, monkeypatch, chunk_bytes: int = WHOLE, parquet_rows: int = WHOLE):
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", SHORT_LINE_CAP)
     monkeypatch.setattr(batches, "CHUNK_BYTES", chunk_bytes)
     monkeypatch.setattr(batches, "PARQUET_BATCH_ROWS", parquet_rows)
     try:
@@ -95,7 +112,8 @@ settings_for_files = settings(max_examples=60, deadline=None,
 
 @settings_for_files
 @given(st.lists(st.sampled_from(CSV_CLEAN), min_size=1, max_size=30)
-       | st.lists(st.sampled_from(CSV_CLEAN + CSV_TRICKY), min_size=1, max_size=30),
+       | st.lists(st.sampled_from(CSV_CLEAN + CSV_TRICKY), min_size=1, max_size=30)
+       | st.lists(st.sampled_from(CSV_CLEAN + CSV_DAMAGED), min_size=1, max_size=30),
        st.integers(8, 300), st.sampled_from([None, "gzip", "zstd"]), st.sampled_from([b"", b"\n"]))
 def test_csv_in_chunks_reads_as_csv_whole(tmp_path, monkeypatch, lines, chunk, compression, end):
     path = write(tmp_path / "log.csv", [HEADER, *lines], compression, end)
@@ -103,7 +121,8 @@ def test_csv_in_chunks_reads_as_csv_whole(tmp_path, monkeypatch, lines, chunk, c
 
 
 @settings_for_files
-@given(st.lists(st.sampled_from(NDJSON_LINES), min_size=1, max_size=30),
+@given(st.lists(st.sampled_from(NDJSON_LINES), min_size=1, max_size=30)
+       | st.lists(st.sampled_from(NDJSON_LINES + NDJSON_DAMAGED), min_size=1, max_size=30),
        st.integers(8, 300), st.sampled_from([None, "gzip", "zstd"]), st.sampled_from([b"", b"\n"]))
 def test_ndjson_in_chunks_reads_as_ndjson_whole(tmp_path, monkeypatch, lines, chunk, compression,
                                                 end):
@@ -141,3 +160,58 @@ def test_a_csv_with_a_quoted_line_break_is_read_whole(tmp_path, monkeypatch):
     (stats,) = inputs.files
     assert frame["source_line"][-1] == 52
     assert dict(stats.skipped) == {"continuation line of a quoted field": 1, "header line": 1}
+
+
+def _compressed(kind: str, data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0) if kind == "gzip" else zstandard.compress(data)
+
+
+@settings_for_files
+@given(st.sampled_from(["gzip", "zstd"]), st.floats(0.05, 0.98), st.integers(40, 400),
+       st.sampled_from(["log.csv", "log.ndjson"]))
+def test_a_cut_or_damaged_stream_in_chunks_reads_as_whole(tmp_path, monkeypatch, kind, keep,
+                                                         chunk, name):
+    """The lines before the cut are kept and the cut is one reject, at the same line."""
+    lines = (CSV_CLEAN * 4 if name.endswith(".csv") else NDJSON_LINES * 2)
+    text = b"\n".join(([HEADER] if name.endswith(".csv") else []) + lines) + b"\n"
+    packed = _compressed(kind, text)
+    suffix = ".gz" if kind == "gzip" else ".zst"
+    cut = tmp_path / (name + suffix)
+    cut.write_bytes(packed[: int(len(packed) * keep)])
+    assert_same(loaded(cut, monkeypatch), loaded(cut, monkeypatch, chunk_bytes=chunk))
+    damaged = bytearray(packed)
+    middle = len(damaged) // 2
+    damaged[middle: middle + 8] = b"\xff" * 8
+    broken = tmp_path / ("broken-" + name + suffix)
+    broken.write_bytes(bytes(damaged))
+    assert_same(loaded(broken, monkeypatch), loaded(broken, monkeypatch, chunk_bytes=chunk))
+
+
+def test_a_cut_stream_in_chunks_counts_the_cut(tmp_path, monkeypatch):
+    text = b"\n".join([HEADER] + CSV_CLEAN[:2] * 100) + b"\n"
+    path = tmp_path / "log.csv.gz"
+    path.write_bytes(gzip.compress(text, mtime=0)[:-20])
+    frame, inputs, rejects = loaded(path, monkeypatch, chunk_bytes=200)
+    assert [r.reason for r in rejects] == [
+        "cut off: the gzip stream ends early (a truncated file?)"]
+    assert rejects[0].line == inputs.files[0].lines
+
+
+def test_a_decompression_bomb_in_chunks_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(compressed, "MIN_LIMIT", 1 << 16)
+    monkeypatch.setattr(compressed, "MAX_RATIO", 10)
+    path = tmp_path / "log.csv.gz"
+    path.write_bytes(gzip.compress(HEADER + b"\n" + (CSV_CLEAN[0] + b"\n") * 8000))
+    whole = loaded(path, monkeypatch)
+    assert isinstance(whole, str) and "decompresses to more than 65,536 bytes" in whole
+    assert loaded(path, monkeypatch, chunk_bytes=4096) == whole
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_in_chunks_reads_as_whole(tmp_path, monkeypatch, encoding):
+    text = b"\n".join([HEADER, *CSV_CLEAN]).decode() + "\n"
+    path = tmp_path / "log.csv"
+    path.write_bytes((b"\xfe\xff" if encoding.endswith("be") else b"") + text.encode(encoding))
+    whole = loaded(path, monkeypatch)
+    assert whole[1].files[0].rows > 0
+    assert_same(whole, loaded(path, monkeypatch, chunk_bytes=64))

@@ -173,7 +173,7 @@ def test_agreement_on_data_that_exercises_no_check_proves_nothing():
     checks = Checks(rows=10)
     report = {"summary": {"rows_analysed": 10, "rows_rejected": 0}, "findings": [finding()]}
     checks.accept("csv", "reference", json.dumps(from_report(report)).encode())
-    with pytest.raises(BenchError, match="exercised no finding of not-found-stream"):
+    with pytest.raises(BenchError, match="exercised no finding of checking-loop, not-found-stream"):
         checks.accept("csv", "trafficlint", json.dumps(report).encode())
 
 
@@ -235,7 +235,8 @@ def test_bench_command_fails_loudly_on_bad_options(tmp_path):
 def test_profile_times_loading_every_detector_and_the_whole_report(small):
     stages, functions = profile(small.path("parquet"))
     assert [s.name for s in stages] == [
-        "load (read + normalise)", "detect NUV-001 polling", "detect NUV-002 unknown-order",
+        "load (read + normalise)", "detect NUV-001 polling", "detect NUV-001 checking-loop",
+        "detect NUV-002 unknown-order",
         "detect NUV-002 unknown-product", "detect NUV-002 not-found-stream",
         "detect NUV-003 repeated-po", "whole check + JSON report"]
     assert all(s.seconds > 0 and s.peak_bytes >= s.rss_bytes > 0 for s in stages)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
+import pytest
 from conftest import CASES, REPO
 
 FAIL_001 = str(CASES / "NUV-001" / "fail.csv")
@@ -18,7 +23,8 @@ def test_clean_log_exits_0(cli):
     code, out, err = cli("check", PASS_001, "--select", "NUV-001")
     assert (code, err) == (0, "")
     assert "findings: 0 critical, 0 warning, 0 info (fail on warning: PASS)" in out
-    assert "no anti-patterns: burst, every-15-min, many-skus, other-operation, retrying\n" in out
+    assert ("no anti-patterns: burst, busy-shop, every-15-min, many-skus, no-part-number, "
+            "other-operation, retrying\n") in out
 
 
 def test_info_findings_do_not_fail_the_default_gate(cli):
@@ -103,6 +109,12 @@ def test_unknown_selected_rule_exits_2(cli):
                               f"(known: {KNOWN})\n")
 
 
+def test_rule_ids_are_case_insensitive_as_explain_s_are(cli):
+    code, out, err = cli("check", FAIL_001, "--select", "nuv-001", "--ignore", "Nuv-002")
+    assert (code, err) == (1, "")
+    assert "WARNING  NUV-001 inventory-polling/polling  part_number=2200-48820-025" in out
+
+
 def test_bad_timezone_exits_2(cli):
     code, _, err = cli("check", FAIL_001, "--timezone", "Nowhere/Land")
     assert (code, err) == (2, "trafficlint: error: --timezone: value: unknown time zone "
@@ -142,7 +154,35 @@ def test_explain_by_id_or_name_with_config_thresholds(cli, tmp_path):
     for heading in ("What it detects", "Why it matters", "Example", "How to fix it", "Thresholds"):
         assert f"\n{heading}" in out
     (tmp_path / "trafficlint.yaml").write_text("rules:\n  NUV-001:\n    params: {min_interval: 20m}\n")
-    assert "min_interval = 20 min (default 15 min)" in cli("explain", "inventory-polling")[1]
+    out = cli("explain", "inventory-polling")[1]
+    # Thresholds are shown as the config file takes them, so they can be copied into it.
+    assert "min_interval = 20m (default 15m)" in out
+    assert "loop_share = 75%  [ratio]" in cli("explain", "NUV-001")[1]
+    assert "min_timeout_ms = 180000  [number]" in cli("explain", "NUV-009")[1]
+    assert "status_operations = [orderStatus]  [list]" in cli("explain", "NUV-014")[1]
+
+
+def test_thresholds_as_reports_write_them_are_accepted_too(cli, tmp_path):
+    (tmp_path / "trafficlint.yaml").write_text(
+        "rules:\n  NUV-001:\n    params: {min_interval: 20 min, continuous_for: 1 h 30 min}\n")
+    code, out, err = cli("explain", "NUV-001")
+    assert (code, err) == (0, "")
+    assert "min_interval = 20 min (default 15m)" in out
+    code, out, err = cli("check", PASS_001, "--select", "NUV-001")
+    assert (code, err) == (1, "")
+    assert "limit: one call every 20 min" in out
+
+
+def test_baseline_offers_only_the_options_it_uses(cli):
+    code, out, err = cli("baseline", "--help")
+    assert (code, err) == (0, "")
+    out = out.split("Options:")[1]
+    for used in ("--select", "--ignore", "--rules", "--config", "--profile", "--output"):
+        assert used in out
+    for unused in ("--fail-on", "--max-evidence", "--baseline", "--json"):
+        assert unused not in out
+    code, out, _ = cli("check", "--help")
+    assert "--fail-on" in out and "--max-evidence" in out
 
 
 def test_explain_unknown_rule_exits_2(cli):
@@ -230,6 +270,54 @@ def test_every_output_flag_writes_its_format(cli, tmp_path):
     assert written["r.xml"].startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
 
 
+def test_a_report_through_a_symlink_is_written_to_its_target(cli, tmp_path):
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "latest.json").symlink_to(tmp_path / "reports" / "2026-12-01.json")
+    code, _, err = cli("check", FAIL_001, "--json", "latest.json")
+    assert (code, err) == (1, "")
+    assert (tmp_path / "latest.json").is_symlink()
+    assert json.loads((tmp_path / "reports" / "2026-12-01.json").read_text())["summary"][
+        "findings"] == 2
+
+
+def test_a_report_to_a_fifo_is_written_into_it_not_replacing_it(cli, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    code, _, err = cli("check", FAIL_001, "--json", "pipe")
+    reader.join(timeout=30)
+    assert (code, err) == (1, "")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(received[0])["summary"]["findings"] == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd/1").exists(), reason="needs /proc")
+def test_a_report_to_a_link_to_standard_output_reaches_it(tmp_path):
+    (tmp_path / "so").symlink_to("/proc/self/fd/1")
+    result = subprocess.run(
+        [sys.executable, "-m", "analyzer", "check", FAIL_001, "--json", "so",
+         "--format", "markdown"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert (tmp_path / "so").is_symlink()
+    assert '"schema_version": 1' in result.stdout
+
+
+def test_dash_writes_a_report_to_standard_output_instead_of_the_summary(cli):
+    code, out, err = cli("check", FAIL_001, "--json", "-")
+    assert (code, err) == (1, "")
+    assert json.loads(out)["summary"]["findings"] == 2
+    code, out, err = cli("check", FAIL_001, "--json", "-", "--format", "text")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: standard output is given for both --json - and "
+                   "--format text; write one of them to a file\n")
+    code, out, err = cli("check", FAIL_001, "--json", "-", "--md", "-")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: standard output is given for both --json - and "
+                   "--md -; write one of them to a file\n")
+
+
 def test_github_actions_gets_annotations_by_default(cli, monkeypatch):
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     code, out, err = cli("check", FAIL_001)
@@ -255,3 +343,12 @@ def test_one_file_for_two_outputs_exits_2_before_reading(cli, tmp_path):
     assert err == ("trafficlint: error: r.out: given for both --json and --sarif; name a file "
                    "for each output\n")
     assert not (tmp_path / "r.out").exists()
+
+
+def test_one_early_call_is_not_plural(cli, tmp_path):
+    lines = (CASES / "API-004" / "fail.csv").read_text().splitlines(keepends=True)
+    (tmp_path / "once.csv").write_text("".join(lines[:3]))
+    code, out, err = cli("check", "once.csv", "--select", "API-004")
+    assert (code, err) == (1, "")
+    assert "1 calls" not in out
+    assert "sooner than the server asked (early calls: 1;" in out

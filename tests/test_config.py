@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.check import check
 from analyzer.config import KEYS, RuleOverride, load_config
+from analyzer.durations import parse_duration
 from analyzer.errors import ConfigError
 from analyzer.schema import FIELDS_BY_NAME
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import FIELD_KINDS
 from analyzer.severity import Severity
-from conftest import CASES, run_check
+from conftest import CASES, fixed_clock, run_check
 
 RULES = load_rules([builtin_rules_dir()])
 
@@ -43,12 +45,24 @@ def config_problems(tmp_path: Path, text: str) -> list[str]:
     ("rules: {NUV-001: {threshold: 3}}\n",
      "rules.NUV-001.threshold: unknown key (expected one of: severity, params)"),
     ("rules: {NUV-001: {params: {min_gap: 10m}}}\n", "rules.NUV-001.params.min_gap: unknown "
-     "parameter (expected one of: min_interval, min_streak, continuous_for)"),
+     "parameter (expected one of: min_interval, min_streak, loop_rechecks, loop_share, "
+     "continuous_for)"),
     ("rules: {NUV-001: {params: {min_interval: soon}}}\n", "rules.NUV-001.params.min_interval: "
      "expected a duration such as 90s, 15m, 1h30m or 7d (units ms, s, m, h, d, w), got 'soon'"),
-    ("rules: {NUV-002: {params: {not_found_pattern: '(?=x)'}}}\n",
-     "rules.NUV-002.params.not_found_pattern: invalid regular expression '(?=x)': look-around, "
+    ("errors: {not_found_pattern: '(?=x)'}\n",
+     "errors.not_found_pattern: invalid regular expression '(?=x)': look-around, "
      "including look-ahead and look-behind, is not supported"),
+    ("errors: {not_found_statuses: [404, '410']}\n",
+     "errors.not_found_statuses: expected a list of HTTP statuses (100-599) such as [404], got "
+     "[404, '410']"),
+    ("errors: {duplicate_codes: 101}\n",
+     "errors.duplicate_codes: expected a list of fault codes such as [\"101\"], got 101"),
+    ("errors: {not_found: [104]}\n",
+     "errors.not_found: unknown key (expected one of: not_found_codes, not_found_statuses, "
+     "not_found_pattern, duplicate_codes, retry_code_pattern, retry_statuses)"),
+    ("rules: {NUV-002: {params: {not_found_codes: ['104']}}}\n",
+     "rules.NUV-002.params.not_found_codes: unknown parameter (expected one of: repeat_count, "
+     "repeat_window, stream_count, stream_window, stream_min_sample, continuous_for)"),
     ("rules: {NUV-001: {params: {min_streak: 0}}}\n",
      "rules.NUV-001.params.min_streak: expected a whole number of 1 or more, got 0"),
 ])
@@ -94,7 +108,7 @@ def test_select_and_ignore():
      "maintenance[0].name: every window needs a name (e.g. the provider's announcement)"),
     ("maintenance: [{name: x, start: 2026-11-18T02:00:00, end: 2026-11-18T02:30:00Z}]\n",
      "maintenance[0].start: needs a time and a UTC offset, e.g. 2026-11-18T02:00:00Z, got "
-     "datetime.datetime(2026, 11, 18, 2, 0)"),
+     "2026-11-18T02:00:00 (no offset)"),
     ("maintenance: [{name: x, start: '2026-11-18T03:00Z', end: 2026-11-18T02:30:00Z}]\n",
      "maintenance[0].end: must be later than start"),
     ("maintenance: [{name: x, start: soon, end: 2026-11-18T02:30:00Z}]\n",
@@ -144,6 +158,18 @@ def test_select_and_ignore():
      "key: {sku: x}}]\n", "suppressions[0].key: unknown field 'sku' (expected one of: {fields})"),
     ("suppressions: [{rule: NUV-999, client: a, reason: known, expires: 2027-01-31}]\n",
      "suppressions[0].rule: unknown rule 'NUV-999' (known: {known})"),
+    ("suppressions: [{rule: NUV-001, client: a, reason: known, expires: 2027-01-31, "
+     "key: {order_id: SO52315}}]\n", "suppressions[0].key: NUV-001 findings are keyed by "
+     "part_number, or by the client alone; a key of order_id matches none of them"),
+    ("suppressions: [{rule: NUV-002, client: a, reason: known, expires: 2027-01-31, "
+     "key: {order_id: SO1, part_number: P1}}]\n", "suppressions[0].key: NUV-002 findings are "
+     "keyed by order_id, or by part_number, or by the client alone; a key of order_id and "
+     "part_number matches none of them"),
+    ("suppressions: [{rule: NUV-007, client: a, reason: known, expires: 2027-01-31, "
+     "key: {part_number: P1}}]\n", "suppressions[0].key: NUV-007 findings are keyed by the "
+     "client alone; a key of part_number matches none of them"),
+    ("rules: {NUV-999: {severity: info}}\n", "rules.NUV-999: unknown rule 'NUV-999' (known: "
+     "{known})"),
     ("suppressions: [{rule: NUV-001, client: a, reason: ' ', expires: 2027-01-31}]\n",
      "suppressions[0].reason: expected why this is accepted for now; a suppression needs a "
      "reason, got ' '"),
@@ -199,3 +225,42 @@ def test_a_share_may_be_written_as_a_percentage(tmp_path):
         bind_for_run(RULES, load_config(path))
     assert caught.value.messages == [f"{path}: rules.NUV-007.params.min_share: expected a share "
                                      f"from 0 to 1 (or a percentage such as 20%), got '135%'"]
+
+
+def test_what_not_found_means_is_declared_once_for_every_rule(tmp_path):
+    """With code 104 declared as "not found", NUV-002 reports the repeated lookups and NUV-006,
+    which leaves not-found answers to NUV-002, does not report them again."""
+    log = tmp_path / "ghost.csv"
+    log.write_text("timestamp,client_id,operation,http_status,error_code,error_message,order_id\n"
+                   + "".join(f"2026-11-16T09:0{m}:00Z,ghost,orderStatus,500,104,Reference "
+                             f"rejected,SO5231\n" for m in (0, 5, 9)))
+    config = tmp_path / "trafficlint.yaml"
+    config.write_text("errors: {not_found_codes: ['104']}\n")
+    report = check([str(log)], load_config(config), clock=fixed_clock)
+    assert {f.rule for f in report.findings} == {"NUV-002"}
+
+
+def test_rule_ids_are_case_insensitive_in_the_config(tmp_path):
+    path = tmp_path / "trafficlint.yaml"
+    path.write_text("select: [nuv-001]\nignore: [nuv-002]\nrules: {nuv-001: {severity: info}}\n"
+                    "suppressions: [{rule: nuv-001, client: a, reason: known, "
+                    "expires: 2027-01-31}]\n")
+    config = load_config(path)
+    [bound] = bind_for_run(RULES, config)
+    assert (bound.rule.id, bound.severity.label) == ("NUV-001", "info")
+    assert config.ignore == ("NUV-002",) and config.suppressions[0].rule == "NUV-001"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("15m", 900), ("1h30m", 5400), ("90s", 90), ("250ms", 0.25), ("7d", 604800),
+    ("15 min", 900), ("15 minutes", 900), ("1 minute", 60), ("1 h 30 min", 5400),
+    ("2 hours", 7200), ("3 d", 259200), ("10 s", 10), ("1 week", 604800), ("1.5h", 5400),
+])
+def test_durations_as_written_and_as_reports_show_them(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["15", "soon", "15 mins ago", "m15", "", "15 lightyears", "-5m"])
+def test_durations_that_are_not(text):
+    with pytest.raises(ValueError, match="expected a duration such as 90s, 15m, 1h30m or 7d"):
+        parse_duration(text)

@@ -1,5 +1,5 @@
-"""The derived fields the engine adds before rules run: subject, maintenance window, live, and
-price-book membership."""
+"""The derived fields the engine adds before rules run: subject, maintenance window, live,
+price-book membership, and what the provider's answer means."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import polars as pl
 
 from analyzer.config import Config
 from analyzer.derived import add_derived
+from analyzer.error_meanings import parse_error_meanings
 from analyzer.maintenance import parse_windows
 from analyzer.schema import DERIVED
 
@@ -20,13 +21,16 @@ def windows(*specs):
     return parsed
 
 
+TEXT = ("environment", "part_number", "order_id", "purchase_order_id", "operation",
+        "error_code", "error_message")
+
+
 def rows(**columns) -> pl.DataFrame:
     n = len(next(iter(columns.values())))
-    base = {name: [None] * n for name in ("environment", "part_number", "order_id",
-                                          "purchase_order_id")}
+    base = {name: [None] * n for name in (*TEXT, "http_status")}
     base["timestamp"] = [datetime(2026, 11, 16, tzinfo=UTC)] * n
     frame = pl.DataFrame({**base, **columns}, schema_overrides={
-        name: pl.String for name in base if name != "timestamp"})
+        **{name: pl.String for name in TEXT}, "http_status": pl.Int32})
     return frame.with_columns(pl.col("timestamp").dt.cast_time_unit("ms"))
 
 
@@ -102,3 +106,39 @@ def test_subject_is_the_po_else_the_order_else_the_part():
     frame = rows(purchase_order_id=["PO-1", None, None, None], order_id=["SO1", "SO2", None, None],
                  part_number=["P", "P", "P", None])
     assert add_derived(frame, Config())["subject"].to_list() == ["PO-1", "SO2", "P", None]
+
+
+def meanings(config: Config, **columns) -> dict[str, list]:
+    out = add_derived(rows(**columns), config)
+    return {name: out[name].to_list() for name in ("not_found", "duplicate_po", "wait_and_retry")}
+
+
+def test_what_answers_mean_by_default():
+    got = meanings(Config(),
+                   http_status=[404, 500, 500, 503, 503, 500, 200, None],
+                   error_code=[None, "100", "101", None, "300", "503", None, None],
+                   error_message=[None, "Order SO5231 not found", "not unique", None,
+                                  "downstream", None, None, "Timed out"])
+    assert got == {
+        "not_found": [True, True, False, False, False, False, False, False],
+        "duplicate_po": [False, False, True, False, False, False, False, False],
+        "wait_and_retry": [False, False, False, True, True, True, False, False],
+    }
+
+
+def test_what_answers_mean_is_set_once_in_the_config():
+    problems = []
+    errors = parse_error_meanings({"not_found_codes": [104], "duplicate_codes": ["D1"],
+                                   "retry_statuses": [429]}, "errors",
+                                  lambda k, m: problems.append((k, m)))
+    assert problems == []
+    got = meanings(Config(errors=errors), http_status=[500, 500, 429, 503],
+                   error_code=["104", "D1", None, None], error_message=[None, None, None, None])
+    assert got == {"not_found": [True, False, False, False],
+                   "duplicate_po": [False, True, False, False],
+                   "wait_and_retry": [False, False, True, False]}
+
+
+def test_order_api_operations():
+    out = add_derived(rows(operation=["submitOrder", "GET /orders/{id}", None]), Config())
+    assert out["order_api"].to_list() == [True, False, False]

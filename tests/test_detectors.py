@@ -173,6 +173,30 @@ def test_sequence_min_count():
     assert lines(sequence(rows, min_count=2)) == []
 
 
+def windowed_sequence(rows, window, min_count):
+    opt = {"first": pl.col("ok"), "then": pl.lit(True), "within": 60, "min_count": min_count,
+           "window": window}
+    return KINDS["sequence"].run(frame(rows), ["client_id"], opt)
+
+
+def test_sequence_window_counts_within_one_window_not_the_whole_log():
+    # A failure and a quick retry once a day, five days: five retries, one per window.
+    daily = [row for day in range(5) for row in (("a", day * 1440, True),
+                                                 ("a", day * 1440 + 0.5, False))]
+    assert lines(windowed_sequence(daily, 600, 5)) == []
+    assert lines(KINDS["sequence"].run(frame(daily), ["client_id"], {
+        "first": pl.col("ok"), "then": pl.lit(True), "within": 60, "min_count": 5})) != []
+
+
+def test_sequence_window_only_calls_in_a_busy_window_offend():
+    # A storm of three quick retries at 0-1.5 min, and one more retry an hour later.
+    rows = [("a", 0, True), ("a", 0.5, True), ("a", 1, True), ("a", 1.5, False),
+            ("a", 60, True), ("a", 60.5, False)]
+    out = windowed_sequence(rows, 600, 3).collect()
+    assert sorted(out[SOURCE_LINE].to_list()) == [2, 3, 4]
+    assert out["count"][0] == 3
+
+
 def test_sequence_within_field_uses_the_wait_the_first_call_asked_for():
     # A 429 asking for 5 min at 0, calls at 2 and 4 min (early), 6 min (after the wait); a
     # second 429 at 6 asking for 1 min, a call at 8 (after it).
@@ -194,11 +218,40 @@ def test_sequence_within_field_a_call_exactly_at_the_wait_is_fine():
     assert lines(KINDS["sequence"].run(data, ["client_id"], opt)) == []
 
 
-def test_sustained_counts_consecutive_clock_hours():
-    times = [T0 + timedelta(hours=h, minutes=m) for h, m in ((0, 5), (0, 50), (1, 10), (2, 59),
-                                                              (5, 0))]
-    out = pl.DataFrame({"timestamp": times}).select(sustained_seconds())
-    assert out.item() == 3 * 3600
+def test_sequence_within_field_is_the_latest_first_call_s_own_wait():
+    # A 503 asking for 5 min at 0, then one at 5 that asked for nothing: the call at 6 follows
+    # the second, which set no wait, so it is not judged on the first one's 5 minutes.
+    rows = [("a", 0, True), ("a", 5, True), ("a", 6, False)]
+    data = frame(rows).with_columns(retry_after=pl.Series([300.0, None, None]))
+    opt = {"first": pl.col("ok"), "then": pl.lit(True), "within": None, "min_count": 1,
+           "within_field": "retry_after"}
+    assert lines(KINDS["sequence"].run(data, ["client_id"], opt)) == []
+
+
+def sustained(minutes: list[float]) -> float:
+    times = [T0 + timedelta(minutes=m) for m in minutes]
+    return pl.DataFrame({"timestamp": times}).select(sustained_seconds()).item()
+
+
+def test_sustained_is_time_elapsed_within_consecutive_clock_hours():
+    # 09:05 .. 11:59 touch three clock hours in a row; 14:00 starts a new run.
+    assert sustained([5, 50, 70, 179, 300]) == 174 * 60
+
+
+def test_sustained_is_not_the_number_of_clock_hours_touched():
+    # 10:59, 11:30, 12:00 touch three clock hours but span 61 minutes.
+    assert sustained([119, 150, 180]) == 61 * 60
+    # Every 12 minutes from 10:48 to 12:12: 84 minutes, not "3 hours running".
+    assert sustained([108 + 12 * i for i in range(8)]) == 84 * 60
+
+
+def test_sustained_an_hour_without_a_call_ends_the_run():
+    # 09:00 .. 10:50, nothing in the 11:00 hour, then 12:10 .. 12:40.
+    assert sustained([0, 60, 110, 190, 220]) == 110 * 60
+
+
+def test_sustained_of_one_call_is_zero():
+    assert sustained([30]) == 0
 
 
 def errors(rows, min_count, window=None, observed=None, **opt):
@@ -228,6 +281,32 @@ def test_count_min_sample_keeps_a_few_calls_from_making_a_trend():
     rows = [("a", 0, False), ("a", 1, False), ("a", 2, True)]  # 2 of 3 calls failed
     assert lines(errors(rows, 2, window=3600, min_share=0.5)) == [1, 2]
     assert lines(errors(rows, 2, window=3600, min_share=0.5, min_sample=4)) == []
+
+
+def rechecks(rows, min_count, window=3600):
+    """count of repeats of `item` within the window; rows are (key, minutes, item)."""
+    data = frame([(k, m, True) for k, m, _ in rows]).with_columns(
+        item=pl.Series([i for _, _, i in rows], dtype=pl.String))
+    opt = {"min_count": min_count, "window": window, "repeat_of": "item"}
+    return KINDS["count"].run(data, ["client_id"], opt)
+
+
+def test_count_repeat_of_counts_re_checks_of_items_across_a_rotation():
+    # Five items in turn every 3 minutes: each item every 15 minutes, 16 re-checks an hour.
+    rows = [("a", 3 * i, f"sku-{i % 5}") for i in range(21)]
+    out = rechecks(rows, 9).collect()
+    assert sorted(out[SOURCE_LINE].to_list()) == list(range(6, 22))
+    assert out["count"][0] == 16
+
+
+def test_count_repeat_of_many_different_items_are_no_repeats():
+    rows = [("a", i, f"sku-{i}") for i in range(30)]
+    assert lines(rechecks(rows, 1)) == []
+
+
+def test_count_repeat_of_a_repeat_is_within_the_window_and_needs_a_value():
+    rows = [("a", 0, "x"), ("a", 61, "x"), ("a", 62, None), ("a", 63, None), ("a", 70, "x")]
+    assert lines(rechecks(rows, 1)) == [5]
 
 
 def test_count_or_count_qualifies_whatever_the_share():

@@ -5,6 +5,8 @@ short staging runs. The clock is pinned at 2026-12-01 12:00 UTC (conftest.FIXED_
 from __future__ import annotations
 
 import json
+import re
+import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
@@ -77,12 +79,16 @@ def test_an_expired_suppression_is_reported_and_stops_suppressing(cli, tmp_path)
     assert "suppressed until" not in out
 
 
-def test_an_unused_suppression_is_reported(cli, tmp_path):
-    config(tmp_path, "suppressions:\n" + suppress("2027-01-31", "gone-client"))
-    code, out, _ = cli("check", FAIL_001, "--select", "NUV-001")
-    assert code == 1
-    assert ("suppression matched no finding (remove it?): NUV-001 gone-client "
-            "part_number=2200-46162-025 (trafficlint.yaml: suppressions[0])\n") in out
+@pytest.mark.parametrize(("client", "select", "state"), [
+    ("gone-client", "NUV-001", "matched no finding (remove it?)"),
+    ("poller-all-day", "NUV-002", "not applied, its rule did not run"),
+])
+def test_a_suppression_that_suppresses_nothing_says_why(cli, tmp_path, client, select, state):
+    config(tmp_path, "suppressions:\n" + suppress("2027-01-31", client))
+    code, out, _ = cli("check", FAIL_001, "--select", select)
+    assert code == (1 if select == "NUV-001" else 0)
+    assert (f"suppression {state}: NUV-001 {client} part_number=2200-46162-025 "
+            f"(trafficlint.yaml: suppressions[0])\n") in out
 
 
 def test_suppressions_are_shown_in_html(cli, tmp_path):
@@ -108,13 +114,119 @@ def test_a_suppression_without_reason_or_expiry_is_exit_2(cli, tmp_path):
         "after which the suppression stops, e.g. 2027-01-31; suppressions do not last for ever\n")
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("suppressions:\n  - {rule: NUV-001, client: a, reason: r, expires: 2027-02-30}\n",
+     "trafficlint.yaml:2: '2027-02-30' is not a real date or time: day is out of range for "
+     "month"),
+    ("maintenance:\n  - name: upgrade\n    start: 2026-13-18T02:00:00Z\n"
+     "    end: 2026-11-18T04:00:00Z\n",
+     "trafficlint.yaml:3: '2026-13-18T02:00:00Z' is not a real date or time: month must be in "
+     "1..12"),
+    # Dates in messages read as dates, not as Python's reprs.
+    ("suppressions:\n  - {rule: NUV-001, client: a, reason: r, "
+     "expires: 2027-02-03T00:00:00Z}\n",
+     "trafficlint.yaml: suppressions[0].expires: expected a date such as 2027-01-31, got the "
+     "date and time 2027-02-03T00:00:00+00:00"),
+    ("maintenance:\n  - {name: upgrade, start: 2026-11-18T02:00:00, end: 2026-11-18T04:00:00Z}\n",
+     "trafficlint.yaml: maintenance[0].start: needs a time and a UTC offset, e.g. "
+     "2026-11-18T02:00:00Z, got 2026-11-18T02:00:00 (no offset)"),
+    ("maintenance:\n  - {name: upgrade, start: 2026-11-18, end: 2026-11-18T04:00:00Z}\n",
+     "trafficlint.yaml: maintenance[0].start: needs a time and a UTC offset, e.g. "
+     "2026-11-18T02:00:00Z, got 2026-11-18 (a date)"),
+])
+def test_a_bad_date_is_named_with_its_place(cli, tmp_path, text, message):
+    config(tmp_path, text)
+    code, out, err = cli("check", FAIL_001)
+    assert (code, out, err) == (2, "", f"trafficlint: error: {message}\n")
+
+
+def test_a_client_whose_findings_are_all_suppressed_is_not_called_ok(cli, tmp_path):
+    config(tmp_path, "suppressions:\n" + suppress("2027-01-31")
+           + suppress("2027-01-31", "poller-hour", "part_number: 2200-48820-025"))
+    code, out, err = cli("check", FAIL_001, "--select", "NUV-001", "--md", "m.md")
+    assert (code, err) == (0, "")
+    assert ("poller-all-day  18 calls, 0 errors  suppressed: step 2 of 4: a call from the "
+            "provider's technical team\n") in out
+    assert " ok: " not in out
+    markdown = (tmp_path / "m.md").read_text()
+    assert "| `poller-all-day` | SUPPRESSED | step 2 of 4" in markdown
+    assert "| OK |" not in markdown
+
+
+# --- every format honours the gate ---------------------------------------------------------
+
+SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+CI_OUTPUTS = ("--junit", "j.xml", "--sarif", "s.sarif", "--md", "m.md", "--format", "github")
+
+
+def ci_outputs(tmp_path) -> dict:
+    junit = ET.fromstring((tmp_path / "j.xml").read_text())
+    sarif = json.loads((tmp_path / "s.sarif").read_text())
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    return {"junit": junit, "results": sarif["runs"][0]["results"], "sarif": sarif,
+            "md": (tmp_path / "m.md").read_text()}
+
+
+def against_a_baseline_of(cli, tmp_path, recorded: str) -> tuple[int, str, dict]:
+    """FAIL_001 checked, with every CI output, against a baseline recorded from `recorded`."""
+    cli("baseline", recorded, "--select", "NUV-001", "-o", "base.json")
+    code, out, err = cli("check", FAIL_001, "--select", "NUV-001", "--baseline", "base.json",
+                         *CI_OUTPUTS)
+    assert err == ""
+    return code, out, ci_outputs(tmp_path)
+
+
+def test_unchanged_findings_fail_no_ci_format(cli, tmp_path):
+    code, out, written = against_a_baseline_of(cli, tmp_path, FAIL_001)
+    assert code == 0
+    assert written["junit"].get("failures") == "0"
+    assert "Unchanged since the baseline" in ET.tostring(written["junit"], encoding="unicode")
+    assert [r["baselineState"] for r in written["results"]] == ["unchanged", "unchanged"]
+    assert written["sarif"]["runs"][0]["properties"]["summary"]["baseline"]["unchanged"] == 2
+    annotations = [line for line in out.splitlines() if line.startswith("::")]
+    assert len(annotations) == 2
+    assert all(line.startswith("::notice ") and "unchanged since the baseline" in line
+               for line in annotations)
+    assert ("Baseline `base.json`: 0 new, 0 worsened, 2 unchanged, 0 fixed (of 2 recorded)."
+            in written["md"])
+    assert "| Status |" in written["md"] and written["md"].count("| unchanged |") == 2
+
+
+def test_a_new_finding_fails_every_ci_format(cli, tmp_path):
+    code, out, written = against_a_baseline_of(cli, tmp_path, PASS_001)
+    assert code == 1
+    assert written["junit"].get("failures") == "2"
+    assert [r["baselineState"] for r in written["results"]] == ["new", "new"]
+    assert [line.split(" ", 1)[0] for line in out.splitlines() if line.startswith("::")] == [
+        "::error", "::warning"]
+    assert written["md"].count("| new |") == 2
+
+
+def test_suppressed_findings_fail_no_ci_format(cli, tmp_path):
+    config(tmp_path, "suppressions:\n" + suppress("2027-01-31")
+           + suppress("2027-01-31", "poller-hour", "part_number: 2200-48820-025"))
+    code, out, err = cli("check", FAIL_001, "--select", "NUV-001", *CI_OUTPUTS)
+    assert (code, err) == (0, "")
+    written = ci_outputs(tmp_path)
+    assert written["junit"].get("failures") == "0"
+    assert "Suppressed until 2027-01-31 by platform-team: the vendor's health check" in \
+        ET.tostring(written["junit"], encoding="unicode")
+    reason = "the vendor's health check, replaced in release 4.2 (OPS-1234)"
+    assert [r["suppressions"] for r in written["results"]] == [
+        [{"kind": "external", "status": "accepted", "justification": reason}]] * 2
+    assert all(line.startswith("::notice ") and "suppressed" in line
+               for line in out.splitlines() if line.startswith("::"))
+    assert "2 findings (0 critical, 0 warning, 0 info; 2 suppressed)" in written["md"]
+    assert written["md"].count("| suppressed |") == 2
+
+
 # --- baselines ------------------------------------------------------------------------------
 
 def test_baseline_records_the_findings(cli, tmp_path):
     code, out, err = cli("baseline", FAIL_001, "-o", "ci/baseline.json")
     assert (code, out, err) == (0, "", "baseline: 2 findings recorded in ci/baseline.json\n")
     recorded = json.loads((tmp_path / "ci" / "baseline.json").read_text())
-    assert recorded["trafficlint_baseline"] == 1
+    assert recorded["trafficlint_baseline"] == 2
     entries = [(f["rule"], f["client_id"], f["severity"], f["count"])
                for f in recorded["findings"]]
     assert entries == [("NUV-001", "poller-all-day", "critical", 18),
@@ -130,6 +242,45 @@ def test_unchanged_findings_do_not_fail_against_the_baseline(cli, tmp_path):
     assert "gate: 0 findings at or above warning that are new or worse than the baseline\n" in out
 
 
+FAIL_006 = str(CASES / "NUV-006" / "fail.csv")  # findings keyed on four fields
+BASELINE_V1 = REPO / "tests" / "fixtures" / "baseline-v1-nuv006.json"  # written by version 1
+
+
+def resaved_with_sorted_keys(source, target) -> None:
+    """As `jq -S` or pre-commit's pretty-format-json would re-save it."""
+    target.write_text(json.dumps(json.loads(source.read_text()), sort_keys=True, indent=2))
+
+
+def test_a_baseline_re_saved_with_sorted_keys_still_matches(cli, tmp_path):
+    cli("baseline", FAIL_006, "--select", "NUV-006", "-o", "base.json")
+    resaved_with_sorted_keys(tmp_path / "base.json", tmp_path / "sorted.json")
+    code, out, err = cli("check", FAIL_006, "--select", "NUV-006", "--baseline", "sorted.json")
+    assert (code, err) == (0, "")
+    assert "baseline sorted.json: 0 new, 0 worsened, 3 unchanged, 0 fixed (of 3 recorded)\n" in out
+
+
+@pytest.mark.parametrize("resave", [False, True])
+def test_a_version_1_baseline_is_still_read(cli, tmp_path, resave):
+    if resave:
+        resaved_with_sorted_keys(BASELINE_V1, tmp_path / "v1.json")
+    else:
+        (tmp_path / "v1.json").write_text(BASELINE_V1.read_text())
+    code, out, err = cli("check", FAIL_006, "--select", "NUV-006", "--baseline", "v1.json")
+    assert (code, err) == (0, "")
+    assert "baseline v1.json: 0 new, 0 worsened, 3 unchanged, 0 fixed (of 3 recorded)\n" in out
+
+
+def test_a_version_1_entry_edited_by_hand_is_still_refused(cli, tmp_path):
+    document = json.loads(BASELINE_V1.read_text())
+    document["findings"][0]["key"]["subject"] = "SO99999"
+    (tmp_path / "v1.json").write_text(json.dumps(document))
+    code, out, err = cli("check", FAIL_006, "--select", "NUV-006", "--baseline", "v1.json")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: v1.json: findings[0].fingerprint: does not match its "
+                   "rule, client_id and key (edited by hand? record the baseline again with "
+                   "`trafficlint baseline`)\n")
+
+
 def test_the_baseline_is_stable_across_input_order_and_files(cli, tmp_path):
     lines = (CASES / "NUV-001" / "fail.csv").read_text().splitlines(keepends=True)
     (tmp_path / "b.csv").write_text(lines[0] + "".join(reversed(lines[12:])))
@@ -139,6 +290,14 @@ def test_the_baseline_is_stable_across_input_order_and_files(cli, tmp_path):
     assert code == 0 and "0 new, 0 worsened, 2 unchanged" in out
     cli("baseline", "b.csv", "a.csv", "-o", "again.json")
     assert (tmp_path / "again.json").read_bytes() == (tmp_path / "base.json").read_bytes()
+
+
+def test_the_readme_shows_the_baseline_line_as_it_is_printed(cli, tmp_path):
+    cli("baseline", FAIL_001, "-o", "base.json")
+    printed = re.search(r"^baseline base\.json: (.*)$", cli("check", FAIL_001, "--baseline",
+                                                             "base.json")[1], re.M).group(1)
+    documented = re.search(r"`baseline FILE: (.*?)`", (REPO / "README.md").read_text())
+    assert re.sub(r"\d+", "N", documented.group(1)) == re.sub(r"\d+", "N", printed)
 
 
 def test_new_findings_fail_against_the_baseline(cli, tmp_path):
@@ -208,18 +367,18 @@ def test_suppressed_findings_are_not_recorded(cli, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("{not json", "base.json:1: not valid JSON: Expecting property name enclosed in double "
                   "quotes"),
-    ('{"findings": []}', "base.json: trafficlint_baseline: expected 1; not a trafficlint "
+    ('{"findings": []}', "base.json: trafficlint_baseline: expected 2; not a trafficlint "
                          "baseline file (write one with `trafficlint baseline`)"),
-    ('{"trafficlint_baseline": 1, "findings": {}}', "base.json: findings: expected a list"),
-    ('{"trafficlint_baseline": 1, "findings": [{"fingerprint": "0000000000000000", '
+    ('{"trafficlint_baseline": 2, "findings": {}}', "base.json: findings: expected a list"),
+    ('{"trafficlint_baseline": 2, "findings": [{"fingerprint": "0000000000000000", '
      '"rule": "NUV-001", "client_id": "a", "key": {}, "severity": "warning"}]}',
      "base.json: findings[0].count: missing"),
-    ('{"trafficlint_baseline": 1, "findings": [{"fingerprint": "0000000000000000", '
+    ('{"trafficlint_baseline": 2, "findings": [{"fingerprint": "0000000000000000", '
      '"rule": "NUV-001", "client_id": "a", "key": {}, "severity": "loud", "count": 0}]}',
      "base.json: findings[0].severity: expected info, warning or critical, got 'loud'\n"
      "trafficlint: error: base.json: findings[0].count: expected a whole number of 1 or more, "
      "got 0"),
-    ('{"trafficlint_baseline": 1, "findings": [{"fingerprint": "0000000000000000", '
+    ('{"trafficlint_baseline": 2, "findings": [{"fingerprint": "0000000000000000", '
      '"rule": "NUV-001", "client_id": "a", "key": {}, "severity": "warning", "count": 3}]}',
      "base.json: findings[0].fingerprint: does not match its rule, client_id and key (edited "
      "by hand? record the baseline again with `trafficlint baseline`)"),
@@ -318,11 +477,15 @@ def test_a_gated_report_matches_the_documented_schema(cli, tmp_path):
 
 
 def test_the_escalation_config_moves_the_ladder(cli, tmp_path):
-    # poller-all-day polls critically for 4 clock hours running.
+    # poller-all-day polls critically from 09:00 to 12:58: 3 h 58 min without a free hour.
     code, out, _ = cli("check", FAIL_001, "--format", "json")
     steps = {c["client_id"]: c["escalation"]["name"] for c in json.loads(out)["clients"]}
     assert steps == {"poller-all-day": "contact", "poller-hour": "query"}
     config(tmp_path, "escalation: {restriction_after: 3h, withdrawal_after: 4h}\n")
+    code, out, _ = cli("check", FAIL_001)
+    assert ("poller-all-day  18 calls, 0 errors  critical: step 3 of 4: a short-term "
+            "blacklist\n") in out
+    config(tmp_path, "escalation: {restriction_after: 3h, withdrawal_after: 3h50m}\n")
     code, out, _ = cli("check", FAIL_001)
     assert ("poller-all-day  18 calls, 0 errors  critical: step 4 of 4: loss of API "
             "access\n") in out

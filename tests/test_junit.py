@@ -38,7 +38,7 @@ def test_a_case_per_rule_and_client_failing_at_fail_on(report):
     assert int(root.get("failures")) == len(expected)
     failure = root.find(".//testcase[@name='looper']/failure")
     assert failure.get("type") == "critical"
-    assert failure.get("message").startswith("1 finding at or above warning: PO LOOP-1 ")
+    assert failure.get("message").startswith("1 finding failing the run: PO LOOP-1 ")
     assert "at tests/fixtures/mixed.csv:14, " in failure.text
 
 
@@ -51,7 +51,8 @@ def test_findings_below_fail_on_pass_with_their_details_as_output(monkeypatch):
                                   ("trafficlint.NUV-003", "looper")}
     out = root.find(".//testsuite[@name='NUV-003 duplicate-po-submissions']"
                     "/testcase[@name='resubmitter']/system-out")
-    assert out.text.startswith("Below --fail-on:\n\nWARNING NUV-003 ")
+    assert out.text.startswith("Not failing the run:\n\nWARNING NUV-003 ")
+    assert "\nBelow --fail-on critical\n" in out.text
     never = parse(render_junit(run_check([FIXTURE], fail_on="never")))
     assert failed_cases(never) == set() and never.get("failures") == "0"
 

@@ -72,3 +72,12 @@ def test_json_round_trips_log_values_exactly(hostile_report):
     data = json.loads(render_json(hostile_report))
     assert data["findings"][0]["client_id"] == HOSTILE_CLIENT
     assert data["findings"][0]["key"] == {"part_number": HOSTILE_PART}
+
+
+def test_html_settings_read_as_text_not_python_reprs():
+    from analyzer.view import setting_text
+    assert setting_text(None) == "(default)"
+    assert setting_text(["live", "prod"]) == "live, prod"
+    assert setting_text([]) == "(none)"
+    assert setting_text({"duplicate_codes": ["101"], "retry_statuses": [502, 503]}) == \
+        "duplicate_codes: 101, retry_statuses: 502, 503"

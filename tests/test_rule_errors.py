@@ -58,9 +58,9 @@ def test_builtin_pack_loads():
      "example, fix, references, params, where, detect)"),
     ("severity: warning", "severity: severe",
      "severity: expected one of: info, warning, critical, got 'severe'"),
-    ("default: 15m", "default: 15 minutes",
+    ("default: 15m", "default: a quarter hour",
      "params.gap.default: expected a duration such as 90s, 15m, 1h30m or 7d "
-     "(units ms, s, m, h, d, w), got '15 minutes'"),
+     "(units ms, s, m, h, d, w), got 'a quarter hour'"),
     ("short_gap: $gap", "short_gap: 0s",
      "detect[0].short_gap: expected a duration above zero, got '0s'"),
     ("short_gap: $gap", "short_gap: $gapp",
@@ -158,6 +158,13 @@ def detector_problems(tmp_path: Path, detector: str) -> list[str]:
     ("""\
      kind: count
      key: [client_id]
+     min_count: 3
+     repeat_of: part_number
+     message: "{count}"
+     """, "detect[0].repeat_of: needs a window: it applies to the calls in one window"),
+    ("""\
+     kind: count
+     key: [client_id]
      window: 1h
      min_count: 3
      or_count: 10
@@ -239,3 +246,9 @@ def test_only_if_and_boolean_fields_load(tmp_path):
             message: "{count} of {sample} ({share})"
         """))
     assert [r.id for r in load_rules([tmp_path])] == ["TST-001"]
+
+
+def test_a_date_that_does_not_exist_in_a_rule_file_is_named_with_its_line(tmp_path):
+    found = problems(tmp_path, VALID.replace("fix: f\n", "fix: f\nreferences: [2026-02-30]\n"))
+    assert found == [f"{tmp_path / 'TST-001.yaml'}:9: '2026-02-30' is not a real date or time: "
+                     "day is out of range for month"]

@@ -60,7 +60,7 @@ def test_results_point_at_the_log_file_and_line(report):
         assert location["artifactLocation"]["uri"] == finding["evidence"][0]["file"]
         assert location["region"]["startLine"] == finding["evidence"][0]["line"]
         assert len(result["relatedLocations"]) == len(finding["evidence"]) - 1
-        assert result["partialFingerprints"] == {"trafficlint/v1": finding["fingerprint"]}
+        assert result["partialFingerprints"] == {"trafficlint/v2": finding["fingerprint"]}
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     levels = {r["level"] for r in run["results"]}
     assert levels == {"error", "warning"}  # critical, warning
@@ -95,7 +95,7 @@ def test_fingerprints_do_not_depend_on_input_order(tmp_path):
     prints = []
     for order in (["a.csv", "b.csv"], ["b.csv", "a.csv"]):
         sarif = json.loads(render_sarif(run_check([tmp_path / name for name in order])))
-        prints.append(sorted(r["partialFingerprints"]["trafficlint/v1"]
+        prints.append(sorted(r["partialFingerprints"]["trafficlint/v2"]
                              for r in sarif["runs"][0]["results"]))
     assert prints[0] == prints[1] and len(prints[0]) == 8
 
