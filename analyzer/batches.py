@@ -16,11 +16,15 @@ is rejected for damage, and at which line, is then decided in one place (`reader
 
 from __future__ import annotations
 
+import os
 import threading
-from collections import Counter
-from collections.abc import Generator, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from queue import Full, Queue
+from typing import TypeVar
 
 import polars as pl
 
@@ -48,6 +52,8 @@ PARQUET_BATCH_ROWS = 250_000
 JSON_KEYS_SAMPLE = 4 * 1024 * 1024  # as much as readers._json_keys looks at
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+PARSERS = min(os.cpu_count() or 1, 4)  # chunks parsed and typed at once
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,19 +62,30 @@ class Batch:
     consumed: float  # the share of the file read so far, 0 to 1, for progress and estimates
 
 
+Pending = Callable[[], Batch]  # a batch whose chunk is read, to be parsed by calling it
+
+
 def read_batches(source: Source, select: Select) -> Iterator[Batch]:
     """The file's records, a batch at a time; may raise ReadWhole before or after yielding."""
+    for pending in pending_batches(source, select):
+        yield pending()
+
+
+def pending_batches(source: Source, select: Select) -> Iterator[Pending]:
+    """The file's batches in order, each as a function that parses it, so that the chunks are
+    read in order and parsed side by side (Polars works outside the interpreter lock); this or
+    the functions may raise ReadWhole."""
     if source.format == "parquet" and source.compression is None:
-        yield from _parquet(source, select, PARQUET_BATCH_ROWS)
+        yield from map(_ready, _parquet(source, select, PARQUET_BATCH_ROWS))
         return
     if source.format not in ("csv", "tsv", "ndjson"):
-        yield Batch(read(source, select), 1.0)
+        yield _ready(Batch(read(source, select), 1.0))
         return
     pieces = chunks(source, CHUNK_BYTES)
     first = next(pieces, Chunk(b"", 1, 0))
     second = next(pieces, None)
     if second is None:
-        yield Batch(read_data(source, first.data, select), 1.0)
+        yield _ready(Batch(read_data(source, first.data, select), 1.0))
         return
     if first.data.startswith(_UTF16_BOMS):
         # Converted to UTF-8 by the whole reader; rare enough not to convert by the chunk.
@@ -81,15 +98,15 @@ def read_batches(source: Source, select: Select) -> Iterator[Batch]:
         yield from _delimited(every, "\t" if source.format == "tsv" else ",", select, total)
 
 
-def read_ahead(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
-    """The batches, each read in a thread while the one before is being worked on: reading
-    and parsing (file reads, decompression, Polars) run outside the interpreter lock, so the
-    two overlap on two processors. One batch waits at most; errors come out where they would
-    have."""
-    ready: Queue[tuple[Batch | None, BaseException | None]] = Queue(maxsize=1)
+def read_ahead(batches: Generator[T, None, None]) -> Iterator[T]:
+    """The items (batches, or pending batches whose chunks are read), each made in a thread
+    while the one before is being worked on: file reads, decompression and Polars run
+    outside the interpreter lock, so the two overlap. One item waits at most; errors come
+    out where they would have."""
+    ready: Queue[tuple[T | None, BaseException | None]] = Queue(maxsize=1)
     stop = threading.Event()
 
-    def hand_over(item: tuple[Batch | None, BaseException | None]) -> bool:
+    def hand_over(item: tuple[T | None, BaseException | None]) -> bool:
         while not stop.is_set():
             try:
                 ready.put(item, timeout=0.05)
@@ -124,6 +141,35 @@ def read_ahead(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
         thread.join()
 
 
+def _ready(batch: Batch) -> Pending:
+    return lambda: batch
+
+
+def _batch(consumed: float, parse: Callable[..., RawFile], *args: object) -> Batch:
+    return Batch(parse(*args), consumed)
+
+
+def in_order(work: Callable[[Pending], T], pending: Iterator[Pending],
+             workers: int = PARSERS) -> Iterator[T]:
+    """`work` on each pending batch, `workers` at a time, the results in the batches' order;
+    an error comes out where its batch would have."""
+    if workers <= 1:
+        yield from map(work, pending)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        running: deque[Future[T]] = deque()
+        try:
+            for item in pending:
+                if len(running) == workers:
+                    yield running.popleft().result()
+                running.append(pool.submit(work, item))
+            while running:
+                yield running.popleft().result()
+        finally:
+            for future in running:
+                future.cancel()
+
+
 def _chain(first: Chunk, second: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
     yield _usable(first)
     yield _usable(second)
@@ -154,17 +200,18 @@ def _share(read_so_far: int, total: int) -> float:
 
 # --- NDJSON -------------------------------------------------------------------------------
 
-def _ndjson(pieces: Iterator[Chunk], columns: list[str], total: int) -> Iterator[Batch]:
+def _ndjson(pieces: Iterator[Chunk], columns: list[str], total: int) -> Iterator[Pending]:
     done = 0
     for chunk in pieces:
         done += len(chunk.data)
-        yield Batch(ndjson_lines(chunk.data, columns, chunk.first_line), _share(done, total))
+        yield partial(_batch, _share(done, total), ndjson_lines, chunk.data, columns,
+                      chunk.first_line)
 
 
 # --- CSV / TSV ----------------------------------------------------------------------------
 
 def _delimited(pieces: Iterator[Chunk], separator: str, select: Select,
-               total: int) -> Iterator[Batch]:
+               total: int) -> Iterator[Pending]:
     first = next(pieces)
     data = _lone_cr(first.data.removeprefix(_BOM))
     line, _, body = data.partition(b"\n")
@@ -175,12 +222,12 @@ def _delimited(pieces: Iterator[Chunk], separator: str, select: Select,
     header_line = line + b"\n"
     skipped = Counter({"header line": 1})
     done = len(first.data)
-    yield Batch(_csv_chunk(header_line, body, first.lines - 1, separator, columns, 2, skipped),
-                _share(done, total))
+    yield partial(_batch, _share(done, total), _csv_chunk, header_line, body, first.lines - 1,
+                  separator, columns, 2, skipped)
     for chunk in pieces:
         done += len(chunk.data)
-        yield Batch(_csv_chunk(header_line, _lone_cr(chunk.data), chunk.lines, separator,
-                               columns, chunk.first_line, Counter()), _share(done, total))
+        yield partial(_batch, _share(done, total), _csv_chunk, header_line, chunk.data,
+                      chunk.lines, separator, columns, chunk.first_line, Counter())
 
 
 def _lone_cr(data: bytes) -> bytes:
@@ -193,6 +240,7 @@ def _csv_chunk(head: bytes, body: bytes, lines: int, separator: str, columns: li
                first_line: int, skipped: Counter) -> RawFile:
     """A stretch of whole records, through Polars. An odd number of quotes means a quoted
     field runs on into the next chunk; a blank line would be a row of nulls to Polars."""
+    body = _lone_cr(body)
     if (b'"' in body and body.count(b'"') % 2) or _has_blank_line(body):
         raise ReadWhole
     frame = _polars_csv(head + body, separator, columns)

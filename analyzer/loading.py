@@ -9,15 +9,16 @@ time; `load` gives them as one frame, for small inputs and tests.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import polars as pl
 
-from analyzer.batches import Batch, ReadWhole, read_ahead, read_batches
+from analyzer.batches import Batch, Pending, ReadWhole, in_order, pending_batches, read_ahead
 from analyzer.derive import Derived, coverage, derive
 from analyzer.errors import InputError
 from analyzer.mapping import resolve_columns
@@ -140,31 +141,34 @@ def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
     """Read one file into the store, a batch at a time; its stats, rejected lines and span."""
     select = _selector(options)
     try:
-        return _load_batches(source, options, store, read_ahead(read_batches(source, select)),
-                             expected, progress)
+        return _load_batches(source, options, store,
+                             read_ahead(pending_batches(source, select)), expected, progress)
     except ReadWhole:
         store.discard(source.display)
-        whole = iter([Batch(read(source, select), 1.0)])
+        whole = iter([lambda: Batch(read(source, select), 1.0)])
         return _load_batches(source, options, store, whole, expected, progress)
 
 
-def _load_batches(source: Source, options: LoadOptions, store: RowStore, batches, expected,
-                  progress: _FileProgress):
-    account: _Account | None = None
-    for batch in batches:
-        if account is None:
-            mapped = map_raw(source, batch.raw, options)
-            account = _Account(mapped)
-            derived = mapped.derived
-        else:
-            derived = derive(batch.raw.frame, account.mapped.profile, options.aliases)
-        done = normalise(derived.frame, source.display, options.default_client,
-                         options.timezone)
+def _load_batches(source: Source, options: LoadOptions, store: RowStore,
+                  pending: Iterator[Pending], expected, progress: _FileProgress):
+    """The first batch picks the file's profile; the others are parsed and typed side by side
+    (`batches.in_order`) and added to the store in order."""
+    first = next(pending)()
+    mapped = map_raw(source, first.raw, options)
+    account = _Account(mapped)
+
+    def typed(batch: Batch, derived: Derived | None = None) -> tuple[Batch, Normalised]:
+        if derived is None:
+            derived = derive(batch.raw.frame, mapped.profile, options.aliases)
+        return batch, normalise(derived.frame, source.display, options.default_client,
+                                options.timezone)
+
+    rest = in_order(lambda parse: typed(parse()), pending)
+    for batch, done in itertools.chain([typed(first, mapped.derived)], rest):
         account.add(batch.raw, done)
         store.add(done.frame, lambda share=batch.consumed: expected(share))
         progress.reached(batch.consumed)
     progress.reached(1.0)
-    assert account is not None  # every file gives at least one batch
     return account.stats(), account.rejects, (account.first, account.last)
 
 
