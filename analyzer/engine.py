@@ -133,7 +133,7 @@ def _summarise(offending: pl.LazyFrame, detector: Detector, metrics: list[str],
 def _finding(bound: BoundRule, detector: Detector, row: Mapping[str, Any]) -> Finding:
     kind = KINDS[detector.kind]
     metric_kinds = {name: k for name, (k, _) in {**kind.metrics, **COMMON_METRICS}.items()}
-    metrics = {name: row[name] for name in metric_kinds}
+    metrics = {name: _settled(metric_kinds[name], row[name]) for name in metric_kinds}
     key = tuple((name, row[name]) for name in detector.keys if name != "client_id")
     words = {name: _metric_text(metric_kinds[name], value) for name, value in metrics.items()}
     words.update({name: (value if value is not None else NO_VALUE) for name, value in key})
@@ -155,6 +155,13 @@ def _finding(bound: BoundRule, detector: Detector, row: Mapping[str, Any]) -> Fi
         evidence_total=row["calls"],
         fingerprint=fingerprint(bound.rule.id, row["client_id"], key),
     )
+
+
+def _settled(kind: str, value: float | int | None) -> float | int | None:
+    """A duration to the microsecond. Polars may divide milliseconds by 1000 as a product with
+    0.001 or as a quotient depending on how a query runs (over a whole log, or a part of its
+    clients), and the two differ in the last bit; rounded, the report is the same either way."""
+    return round(value, 6) if kind == DURATION and value is not None else value
 
 
 def _metric_text(kind: str, value: float | int | None) -> str:

@@ -103,3 +103,11 @@ def test_damaged_files_in_chunks_and_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(batches, "CHUNK_BYTES", 700)
     assert report_json([tmp_path], Config(), monkeypatch, float("inf"), 10**9) == whole
     assert report_json([tmp_path], Config(), monkeypatch, 0, 1) == whole
+
+
+def test_durations_are_the_same_whichever_way_polars_divided():
+    from analyzer.conditions import DURATION
+    from analyzer.engine import _settled
+
+    assert _settled(DURATION, 42895.037000000004) == 42895.037 == _settled(DURATION, 42895.037)
+    assert _settled(DURATION, 0.0005) == 0.0005  # a median between two milliseconds stays
