@@ -47,7 +47,10 @@ from analyzer.readers import (
 )
 from analyzer.sources import Source
 
-CHUNK_BYTES = 16 * 1024 * 1024  # of text: about 150,000 CSV or 55,000 NDJSON rows
+# Of text: about 75,000 CSV or 27,000 NDJSON rows. A few chunks are in memory at once (one
+# read ahead, one per parser); at 16 MiB, loading 10M CSV rows peaked at 1.07 GB, at 8 MiB
+# 0.72-0.77 GB, in the same time.
+CHUNK_BYTES = 8 * 1024 * 1024
 PARQUET_BATCH_ROWS = 250_000
 JSON_KEYS_SAMPLE = 4 * 1024 * 1024  # as much as readers._json_keys looks at
 _BOM = b"\xef\xbb\xbf"
@@ -260,12 +263,14 @@ def _parquet(source: Source, select: Select, rows: int) -> Iterator[Batch]:
             return
         columns = select(list(pl.read_parquet_schema(source.path)))
         scan = pl.scan_parquet(source.path).select(columns)
-        done = 0
-        for frame in scan.collect_batches(chunk_size=rows):
+        for done in range(0, height, rows):
+            # A slice of its own, not collect_batches: those batches can be views of buffers
+            # several batches long, and rows kept from them keep the buffers (1.5 GB instead
+            # of 0.8 at 10M rows).
+            frame = scan.slice(done, rows).collect()
             # Parquet has no lines; the row number (from 1) is what a user finds a row by.
             batch = RawFile(_fast_frame(frame, columns, done + 1), frame.height, columns)
-            done += frame.height
-            yield Batch(batch, done / height)
+            yield Batch(batch, (done + frame.height) / height)
     except InputError:
         raise
     except POLARS_FAILURES:

@@ -23,7 +23,9 @@ import polars as pl
 from analyzer.schema import SOURCE_FILE
 
 SPILL_ROWS = 500_000
-UNIT_ROWS = 1_000_000
+# Rows analysed together; one unit per processor is in memory at once. At 1M, analysing 10M
+# CSV rows peaked at 1.14 GB, at 500k 0.82 GB, in the same time.
+UNIT_ROWS = 500_000
 MAX_BUCKETS = 1024
 _BUCKET = "_bucket"
 
