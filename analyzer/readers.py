@@ -232,14 +232,18 @@ def ndjson_lines(data: bytes, columns: list[str], first_line: int = 1) -> RawFil
         except POLARS_FAILURES:
             frame = None
         # Polars skips blank lines, so a count short of the lines means some were blank.
-        if frame is not None and frame.height == lines and not _has_nested(frame):
+        if frame is not None and frame.height == lines and not _has_nested(frame, data):
             return RawFile(_fast_frame(frame, columns, first_line), lines, columns)
     return _read_ndjson_exact(data, columns, lines, first_line)
 
 
-def _has_nested(frame: pl.DataFrame) -> bool:
+def _has_nested(frame: pl.DataFrame, data: bytes) -> bool:
     """Whether a value may be a JSON object or array, which Polars writes as text its own
     way; the exact reader writes them as `_json_text` does."""
+    if data.count(b"{") == frame.height and b"[" not in data and b"\\u" not in data:
+        # One brace a line, each the line's own object, and no escape that could write one:
+        # no value starts with a brace or a bracket. Counting bytes is cheaper than looking.
+        return False
     text = pl.col(pl.String)
     nested = (text.str.starts_with("{") | text.str.starts_with("[")).any()
     return bool(frame.select(pl.any_horizontal(nested)).item())
