@@ -122,6 +122,22 @@ def profile_command(rows_text: str, fmt: str, data_dir: Path) -> None:
     click.echo(report(dataset.path(fmt), *profile(dataset.path(fmt))), nl=False)
 
 
+@main.command("stages")
+@ROWS
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@DATA_OPTION
+def stages_command(rows_text: str, fmt: str, data_dir: Path) -> None:
+    """Time a whole check by phase (wall, CPU, peak memory) and by step, as check runs it."""
+    from bench.stages import report, stages
+
+    rows = parse_rows(rows_text)
+    dataset = Dataset(data_dir / label(rows), rows)
+    if not dataset.has((fmt,)):
+        click.echo(f"generating {rows:,} rows in {dataset.directory} ...", err=True)
+        dataset = generate(rows, dataset.directory, (fmt,))
+    click.echo(report(dataset.path(fmt), *stages(dataset.path(fmt))), nl=False)
+
+
 def _save(doc: dict, table: str, out_dir: Path, name: str) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
