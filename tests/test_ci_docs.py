@@ -3,7 +3,6 @@ SARIF, fail on new findings), and call only options trafficlint has."""
 
 from __future__ import annotations
 
-import re
 import shlex
 
 import click
@@ -14,9 +13,6 @@ from conftest import REPO
 from analyzer.cli import main
 
 CI = REPO / "docs" / "ci"
-# Options the examples use that another issue is adding. An entry is harmless once the flag
-# exists (the check below then passes on the real option); remove it when that issue lands.
-PENDING: dict[tuple[str, str], str] = {}
 
 
 def load(name: str) -> dict:
@@ -53,22 +49,10 @@ def test_every_trafficlint_option_exists(scripts):
             option = word.split("=")[0]
             if not option.startswith("--"):
                 continue
-            assert option in known_options(command) or (argv[0], option) in PENDING, \
+            assert option in known_options(command), \
                 f"trafficlint {argv[0]} has no option {option}"
         # And the whole command line parses: values, choices, arguments.
-        command.make_context(argv[0], _without_pending(argv[0], command, argv[1:]))
-
-
-def _without_pending(name: str, command: click.Command, args: list[str]) -> list[str]:
-    kept, skip = [], False
-    for word in args:
-        if skip:
-            skip = False
-        elif (name, word) in PENDING and word not in known_options(command):
-            skip = True  # and its value
-        else:
-            kept.append(word)
-    return kept
+        command.make_context(argv[0], argv[1:])
 
 
 @pytest.mark.parametrize("scripts", [github_scripts, gitlab_scripts], ids=["github", "gitlab"])
@@ -96,8 +80,3 @@ def test_gitlab_job_keeps_the_reports_and_the_junit_view():
     assert artifacts["paths"] == ["reports/"]
     assert artifacts["reports"]["junit"] == "reports/trafficlint.xml"
 
-
-def test_pending_options_name_the_issue_adding_them():
-    for (name, option), why in PENDING.items():
-        assert name in main.commands and option.startswith("--")
-        assert re.match(r"issue \d+: ", why)
