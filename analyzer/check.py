@@ -11,21 +11,20 @@ from pathlib import Path
 import polars as pl
 
 from analyzer import __version__
+from analyzer.analysis import analyse, columns_read
 from analyzer.baseline import read_baseline
 from analyzer.config import Config
-from analyzer.derived import add_derived
-from analyzer.engine import observed_seconds, run
 from analyzer.gate import Baseline, decide
-from analyzer.loading import LoadOptions, load
+from analyzer.loading import LoadOptions, count_duplicates, load_rows
 from analyzer.maintenance import occurrences
 from analyzer.model import Inputs, MaintenanceWindow, Report, RuleInfo
 from analyzer.profiles import find_profile
 from analyzer.progress import SILENT, Progress
 from analyzer.provider import outlook
 from analyzer.redact import redact_report
+from analyzer.rowstore import RowStore
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import BoundRule
-from analyzer.traffic import profile
 
 Clock = Callable[[], datetime]
 
@@ -48,25 +47,30 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
     rules = bind_for_run(load_rules(rule_directories(config)), config)
     # A bad baseline is reported before the logs are read, not after.
     baseline = _baseline(config, rules)
-    loaded = load(paths, load_options(config, input_format), progress)
-    frame = add_derived(loaded.frame, config)
-    detected = run(frame, rules, config.max_evidence, progress)
+    with RowStore(columns=columns_read(rules, config)) as store:
+        rows = load_rows(paths, load_options(config, input_format), store, progress)
+        first, last = rows.first_seen, rows.last_seen
+        assert first is not None and last is not None  # load_rows found rows
+        windows = _windows(config, first, last)
+        analysis = analyse(store, rules, config, first, last, windows, progress)
+    inputs = Inputs(tuple(count_duplicates(rows.files, analysis.duplicates)),
+                    tuple(rows.ignored), first, last, analysis.clients)
     now = clock()
-    gated = decide(detected.findings, config, now, {b.rule.id for b in rules}, baseline)
-    observed = observed_seconds(frame)
+    gated = decide(analysis.findings, config, now, {b.rule.id for b in rules}, baseline)
+    observed = (last - first).total_seconds()
     report = Report(
         versions=versions(),
         generated_at=now,
         fail_on=config.fail_on,
-        inputs=loaded.inputs,
+        inputs=inputs,
         rules=tuple(rule_info(bound) for bound in rules),
         findings=tuple(gated.findings),
         failed=gated.failed,
         settings=_settings(config),
-        traffic=profile(frame, rules, _windows(config, loaded.inputs)),
-        rejects=loaded.rejects,
-        outlook=outlook(frame, detected.offending, gated.findings, loaded.inputs.clients,
-                        observed, config.escalation),
+        traffic=analysis.traffic,
+        rejects=tuple(rows.rejects),
+        outlook=outlook(analysis.avoidable, gated.findings, inputs.clients, observed,
+                        config.escalation),
         suppressions=gated.suppressions,
         baseline=gated.baseline,
         observed=observed,
@@ -88,12 +92,10 @@ def load_options(config: Config, input_format: str | None = None) -> LoadOptions
                        profile)
 
 
-def _windows(config: Config, inputs: Inputs) -> list[MaintenanceWindow]:
+def _windows(config: Config, first: datetime, last: datetime) -> list[MaintenanceWindow]:
     """The configured maintenance windows that overlap the traffic, for the charts to shade."""
-    if inputs.first_seen is None or inputs.last_seen is None:
-        return []
     return [MaintenanceWindow(start, end, name) for name, start, end
-            in occurrences(config.maintenance, inputs.first_seen, inputs.last_seen)]
+            in occurrences(config.maintenance, first, last)]
 
 
 def _settings(config: Config) -> tuple[tuple[str, object], ...]:

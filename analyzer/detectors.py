@@ -6,6 +6,12 @@ A new kind of anti-pattern that none of these expresses needs a function here, a
 
 Besides a detector's own options, the engine passes `observed`: how long, in seconds, the whole
 run's traffic spans. Windowed counts use it to normalise a run shorter than their window.
+
+Every primitive first orders the rows by key and then by time, file and line (`by_key`),
+sorting by numbers only: an integer for the key where the engine gives one, and the file and
+line packed in one integer, as the sort's cost grows with its columns. Within a key, a shift
+or a fill over neighbouring rows stays inside the key (`same_key`), which is much faster than
+evaluating it group by group with `over`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from analyzer.schema import SOURCE_FILE, SOURCE_LINE
 
 TS = "timestamp"
 ORDER = [TS, SOURCE_FILE, SOURCE_LINE]  # a total order, so ties never depend on input order
+# Detectors' queries run on rows already in memory: Polars' default (streaming) engine is
+# slower there, by a quarter on the polling detector.
+IN_MEMORY = "in-memory"
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,33 @@ def _seconds(expr: pl.Expr) -> pl.Expr:
     return expr.dt.total_milliseconds() / 1000.0
 
 
-def _sorted(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    return frame.sort([*keys, *ORDER], nulls_last=True)
+def by_key(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """Rows by key, then in ORDER (time, file, line), with `_key` numbering the keys. (Where
+    keys without a value sort makes no difference; asking for them last slows the sort.)"""
+    return frame.with_columns(_line=_file_and_line(frame)).sort(
+        [*keys, TS, "_line"]).with_columns(_key=pl.struct(keys).rle_id())
+
+
+def _file_and_line(frame: pl.LazyFrame) -> pl.Expr:
+    """File and line as one integer in their order: the file's rank (an Enum's categories are
+    in order) above 2**40, the line below."""
+    file = pl.col(SOURCE_FILE)
+    rank = file.to_physical() if isinstance(frame.collect_schema()[SOURCE_FILE], pl.Enum) \
+        else file.rank("dense")
+    return rank.cast(pl.UInt64) * (1 << 40) + pl.col(SOURCE_LINE).cast(pl.UInt64)
+
+
+def same_key() -> pl.Expr:
+    """Whether a row (of `by_key` rows) has the key of the row before it."""
+    return pl.col("_key") == pl.col("_key").shift(1)
+
+
+def _previous(value: pl.Expr) -> pl.Expr:
+    """The key's latest non-null `value` before this row: shift(1).forward_fill().over(key),
+    computed over the whole column and kept only where it came from the same key."""
+    before = pl.when(same_key()).then(value.shift(1))
+    source = pl.when(before.is_not_null()).then(pl.col("_key")).forward_fill()
+    return pl.when(source == pl.col("_key")).then(before.forward_fill())
 
 
 def _keys_with(frame: pl.LazyFrame, keys: list[str], needed: pl.Expr) -> pl.LazyFrame:
@@ -68,8 +102,8 @@ def cadence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.
     # Once the rows are sorted by key, every key and every run is a stretch of neighbouring
     # rows: numbering the stretches (`_key`, `_run`) and grouping by those integers is several
     # times faster than grouping by the text of the keys, which is what over(keys) hashes.
-    rows = _sorted(frame, keys).with_columns(_key=pl.struct(keys).rle_id())
-    within = pl.col("_key") == pl.col("_key").shift(1)  # not the first call of its key
+    rows = by_key(frame, keys)
+    within = same_key()  # not the first call of its key
     gap = pl.when(within).then(_seconds(pl.col(TS).diff()))
     short = (gap < opt["short_gap"]).fill_null(False)
     if opt.get("gap_after") is not None:
@@ -101,7 +135,7 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
     counted = opt["of"] if opt.get("of") is not None else pl.lit(True)
     if opt.get("of") is not None:
         frame = _keys_with(frame, keys, counted)
-    rows = _sorted(frame, keys)
+    rows = by_key(frame, keys)
     if opt.get("repeat_of") is not None:
         counted = counted & _repeats(keys, opt["repeat_of"], opt["window"])
     rows = rows.with_columns(_counted=counted)
@@ -193,8 +227,8 @@ def sequence(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl
     """`then` calls that come after a `first` call of the same key (less than `within` after
     it, if set). With `state`, only the latest earlier call that carries that field is judged:
     its value is the key's last known state."""
-    rows = _sorted(_keys_with(frame, keys, opt["first"]), keys)
-    rows = rows.with_columns(_last=_latest_before(opt).over(keys), _then=opt["then"])
+    rows = by_key(_keys_with(frame, keys, opt["first"]), keys)
+    rows = rows.with_columns(_last=_latest_before(opt), _then=opt["then"])
     is_first = pl.col("_last").struct.field("first")
     rows = rows.with_columns(
         _after=pl.when(is_first).then(pl.col("_last").struct.field("at")),
@@ -241,14 +275,14 @@ def _latest_before(opt: Mapping[str, Any]) -> pl.Expr:
     asked = (pl.col(opt["within_field"]).cast(pl.Float64) if opt.get("within_field")
              else pl.lit(None, dtype=pl.Float64))
     record = pl.struct(at=pl.col(TS), first=first, asked=asked)
-    return pl.when(marks).then(record).shift(1).forward_fill()
+    return _previous(pl.when(marks).then(record))
 
 
 def streak(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
     """Runs of consecutive calls of one key that all meet `while`, longer than `max_length`
     calls or `max_span` in time. A call that does not meet `while` ends a run, and so does a
     pause longer than `max_gap`."""
-    rows = _sorted(_keys_with(frame, keys, opt["while"]), keys).with_columns(
+    rows = by_key(_keys_with(frame, keys, opt["while"]), keys).with_columns(
         _member=opt["while"])
     starts = ~pl.col("_member").shift(1).fill_null(False)
     if opt.get("max_gap") is not None:

@@ -1,25 +1,35 @@
-"""Load every input file into one frame of canonical rows, with an account of every line: read
-the file's records, map them onto canonical fields with a profile (the one named, or the first
-that fits), type them, and drop records an overlapping export already gave."""
+"""Load every input file into canonical rows, with an account of every line: read the file's
+records (a batch at a time for big files), map them onto canonical fields with a profile (the
+one named, or the first that fits), type them, and drop records an overlapping export already
+gave.
+
+`load_rows` streams the rows into a `RowStore`, which `check` analyses a unit of clients at a
+time; `load` gives them as one frame, for small inputs and tests.
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import polars as pl
 
+from analyzer.batches import Batch, Pending, ReadWhole, in_order, pending_batches, read_ahead
 from analyzer.derive import Derived, coverage, derive
 from analyzer.errors import InputError
 from analyzer.mapping import resolve_columns
-from analyzer.model import ClientTraffic, FileStats, Inputs, RejectedLine
+from analyzer.model import ClientTraffic, FileStats, Inputs, RejectedLine, RejectExample
 from analyzer.normalise import Normalised, normalise
 from analyzer.profiles import Profile, builtin_profiles
 from analyzer.progress import SILENT, Progress
-from analyzer.rawfile import RawFile
+from analyzer.rawfile import MAX_EXAMPLES_PER_REASON, RawFile
 from analyzer.readers import read
-from analyzer.schema import REQUIRED, SOURCE_FILE, frame_schema
+from analyzer.rowstore import RowStore
+from analyzer.schema import REQUIRED, SOURCE_FILE
 from analyzer.sources import Source, expand
 
 DETECTION_SAMPLE = 1000
@@ -54,28 +64,63 @@ class FileLoad:
 
 
 def load(paths: list[str], options: LoadOptions, progress: Progress = SILENT) -> Loaded:
+    """Every row of the inputs in one frame, without duplicates."""
+    with RowStore(spill_rows=math.inf) as store:
+        rows = load_rows(paths, options, store, progress)
+        frame = next(store.units())
+    frame, duplicates = drop_duplicates(frame)
+    inputs = Inputs(tuple(count_duplicates(rows.files, duplicates)), tuple(rows.ignored),
+                    rows.first_seen, rows.last_seen, client_traffic(frame))
+    return Loaded(frame, inputs, tuple(rows.rejects))
+
+
+@dataclass
+class Rows:
+    """What reading the inputs gave, besides the rows themselves (in the store)."""
+
+    files: list[FileStats]
+    ignored: list[str]
+    rejects: list[RejectedLine]
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+def load_rows(paths: list[str], options: LoadOptions, store: RowStore,
+              progress: Progress = SILENT) -> Rows:
+    """Read, map and type every input file into `store`; InputError when no row is left."""
     sources, ignored = expand(paths, options.input_format)
     sizes = [_size(source) for source in sources]
-    progress.stage("reading logs", sum(sizes))
-    frames, stats, rejects = [], [], []
+    total = sum(sizes)
+    progress.stage("reading logs", total)
+    rows = Rows([], ignored, [], None, None)
+    done = 0
     for source, size in zip(sources, sizes, strict=True):
-        frame, file_stats, file_rejects = _load_file(source, options)
-        frames.append(frame)
-        stats.append(file_stats)
-        rejects.extend(file_rejects)
-        progress.advance(size)
-    frame = pl.concat(frames) if frames else pl.DataFrame(schema=frame_schema())
-    frame, stats = drop_duplicates(frame, stats)
-    if frame.is_empty():
-        raise InputError(_nothing_to_analyse(stats))
-    return Loaded(frame, _inputs(frame, stats, ignored), tuple(rejects))
+        def expected(share: float = 0.0, done: int = done, size: int = size) -> int:
+            # The input's rows, estimated from those read so far, to size the spill buckets.
+            read = done + share * size
+            return int(store.rows * total / read) if read else store.rows
+        stats, rejects, span = _load_file(source, options, store, expected,
+                                          _FileProgress(progress, size))
+        rows.files.append(stats)
+        rows.rejects.extend(rejects)
+        rows.first_seen = _earliest(rows.first_seen, span[0])
+        rows.last_seen = _latest(rows.last_seen, span[1])
+        done += size
+    if store.rows == 0:
+        raise InputError(_nothing_to_analyse(rows.files))
+    return rows
 
 
 def read_and_map(source: Source, options: LoadOptions) -> FileLoad:
-    """Read one file and map it onto canonical fields; InputError when no profile gives it a
-    timestamp and an operation."""
+    """Read one file whole and map it onto canonical fields; InputError when no profile gives
+    it a timestamp and an operation."""
+    return map_raw(source, read(source, _selector(options)), options)
+
+
+def map_raw(source: Source, raw: RawFile, options: LoadOptions) -> FileLoad:
+    """Map a file's records (its first batch) onto canonical fields; InputError when no
+    profile gives them a timestamp and an operation."""
     forced = options.profile
-    raw = read(source, lambda found: _columns_to_read(found, options.aliases, forced))
     if forced is not None:
         profile, why = forced, "named with --profile or profile:"
     else:
@@ -87,34 +132,129 @@ def read_and_map(source: Source, options: LoadOptions) -> FileLoad:
     return FileLoad(source, raw, profile, why, derived)
 
 
-def _load_file(source: Source, options: LoadOptions):
-    mapped, done, stats, rejects = load_one(source, options)
-    return done.frame, stats, rejects
+def _selector(options: LoadOptions):
+    return lambda found: _columns_to_read(found, options.aliases, options.profile)
+
+
+def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
+               progress: _FileProgress):
+    """Read one file into the store, a batch at a time; its stats, rejected lines and span."""
+    select = _selector(options)
+    try:
+        return _load_batches(source, options, store,
+                             read_ahead(pending_batches(source, select)), expected, progress)
+    except ReadWhole:
+        store.discard(source.display)
+        whole = iter([lambda: Batch(read(source, select), 1.0)])
+        return _load_batches(source, options, store, whole, expected, progress)
+
+
+def _load_batches(source: Source, options: LoadOptions, store: RowStore,
+                  pending: Iterator[Pending], expected, progress: _FileProgress):
+    """The first batch picks the file's profile; the others are parsed and typed side by side
+    (`batches.in_order`) and added to the store in order."""
+    first = next(pending)()
+    mapped = map_raw(source, first.raw, options)
+    account = _Account(mapped)
+
+    def typed(batch: Batch, derived: Derived | None = None) -> tuple[Batch, Normalised]:
+        if derived is None:
+            derived = derive(batch.raw.frame, mapped.profile, options.aliases)
+        return batch, normalise(derived.frame, source.display, options.default_client,
+                                options.timezone)
+
+    rest = in_order(lambda parse: typed(parse()), pending)
+    for batch, done in itertools.chain([typed(first, mapped.derived)], rest):
+        account.add(batch.raw, done)
+        store.add(done.frame, lambda share=batch.consumed: expected(share))
+        progress.reached(batch.consumed)
+    progress.reached(1.0)
+    return account.stats(), account.rejects, (account.first, account.last)
+
+
+class _FileProgress:
+    """Advances the reading stage by the bytes of one file, as its batches come in."""
+
+    def __init__(self, progress: Progress, size: int):
+        self.progress, self.size, self.shown = progress, size, 0
+
+    def reached(self, share: float) -> None:
+        step = int(share * self.size) - self.shown
+        if step > 0:
+            self.progress.advance(step)
+            self.shown += step
+
+
+class _Account:
+    """What a file's batches add up to: its lines, rows, rejects and skips, and time span."""
+
+    def __init__(self, mapped: FileLoad):
+        self.mapped = mapped
+        self.lines = self.rows = 0
+        self.rejected: Counter = Counter()
+        self.skipped: Counter = Counter()
+        self.examples: list[RejectExample] = []
+        self.rejects: list[RejectedLine] = []
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+
+    def add(self, raw: RawFile, done: Normalised) -> None:
+        self.lines += raw.lines
+        self.rows += done.frame.height
+        self.rejected.update(raw.rejected)
+        self.rejected.update(done.rejected)
+        self.skipped.update(raw.skipped)
+        self.examples.extend([*raw.examples, *done.examples])
+        display = self.mapped.source.display
+        every = sorted([*raw.rejects, *done.rejects], key=lambda e: (e.line, e.reason))
+        self.rejects.extend(RejectedLine(display, e.line, e.reason, e.value) for e in every)
+        if done.frame.height:
+            first, last = done.frame.select(pl.col("timestamp").min().alias("first"),
+                                            pl.col("timestamp").max().alias("last")).row(0)
+            self.first, self.last = _earliest(self.first, first), _latest(self.last, last)
+
+    def stats(self) -> FileStats:
+        source = self.mapped.source
+        return FileStats(
+            file=source.display,
+            format=source.format + (f"+{source.compression}" if source.compression else ""),
+            lines=self.lines,
+            rows=self.rows,
+            rejected=_sorted(self.rejected),
+            skipped=_sorted(self.skipped),
+            examples=tuple(_first_of_each(self.examples)),
+            columns=tuple(sorted(self.mapped.derived.columns.items())),
+            profile=self.mapped.profile.name,
+        )
+
+
+def _first_of_each(examples: list[RejectExample]) -> list[RejectExample]:
+    """The first few examples of each reason, in line order."""
+    kept, seen = [], Counter()
+    for example in sorted(examples, key=lambda e: (e.line, e.reason)):
+        if seen[example.reason] < MAX_EXAMPLES_PER_REASON:
+            kept.append(example)
+            seen[example.reason] += 1
+    return kept
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 def load_one(source: Source, options: LoadOptions
              ) -> tuple[FileLoad, Normalised, FileStats, list[RejectedLine]]:
-    """Read, map and type one file: its rows, its accounting and every rejected line."""
+    """Read, map and type one file whole: its rows, its accounting and every rejected line."""
     mapped = read_and_map(source, options)
-    raw = mapped.raw
     done = normalise(mapped.derived.frame, source.display, options.default_client,
                      options.timezone)
-    rejected = raw.rejected + done.rejected
-    examples = sorted([*raw.examples, *done.examples], key=lambda e: (e.line, e.reason))
-    stats = FileStats(
-        file=source.display,
-        format=source.format + (f"+{source.compression}" if source.compression else ""),
-        lines=raw.lines,
-        rows=done.frame.height,
-        rejected=_sorted(rejected),
-        skipped=_sorted(raw.skipped),
-        examples=tuple(examples),
-        columns=tuple(sorted(mapped.derived.columns.items())),
-        profile=mapped.profile.name,
-    )
-    every = sorted([*raw.rejects, *done.rejects], key=lambda e: (e.line, e.reason))
-    rejects = [RejectedLine(source.display, e.line, e.reason, e.value) for e in every]
-    return mapped, done, stats, rejects
+    account = _Account(mapped)
+    account.add(mapped.raw, done)
+    return mapped, done, account.stats(), account.rejects
 
 
 def _columns_to_read(found: list[str], aliases: Mapping[str, list[str]],
@@ -159,20 +299,26 @@ def _missing(source: Source, found: list[str], missing: list[str], profiled: boo
             f"trafficlint.yaml, e.g. fields: {{{missing[0]}: [your_column]}}{hint}")
 
 
-def drop_duplicates(frame: pl.DataFrame, stats: list[FileStats]
-                    ) -> tuple[pl.DataFrame, list[FileStats]]:
-    """Overlapping exports give the same call twice: a record with the request_id, time and
-    operation of an earlier one (files in name order, lines in order) is skipped and counted."""
+def drop_duplicates(frame: pl.DataFrame) -> tuple[pl.DataFrame, Counter]:
+    """Overlapping exports give the same call twice: a record with the client, request_id,
+    time and operation of an earlier one (files in name order, lines in order) is skipped.
+    The rows kept, and how many were skipped per file."""
     if frame.is_empty() or frame["request_id"].null_count() == frame.height:
-        return frame, stats
-    key = pl.struct("request_id", "timestamp", "operation")
-    repeat = pl.col("request_id").is_not_null() & ~key.is_first_distinct()
-    marked = frame.with_columns(_repeat=repeat)
-    counts = dict(marked.filter("_repeat").group_by(SOURCE_FILE).len().iter_rows())
-    if not counts:
-        return frame, stats
-    kept = marked.filter(~pl.col("_repeat")).drop("_repeat")
-    return kept, [_less(s, counts.get(s.file, 0)) for s in stats]
+        return frame, Counter()
+    key = pl.struct("client_id", "request_id", "timestamp", "operation")
+    with_id = pl.col("request_id").is_not_null()
+    # Equal records hash equal: where no two hashes are, no record repeats another, and the
+    # exact comparison below is not needed (it is the costly part on a large log).
+    if not frame.select(key.hash().filter(with_id).is_duplicated().any()).item():
+        return frame, Counter()
+    marked = frame.with_columns(_repeat=with_id & ~key.is_first_distinct())
+    counts = Counter(dict(marked.filter("_repeat").group_by(SOURCE_FILE).len().iter_rows()))
+    return marked.filter(~pl.col("_repeat")).drop("_repeat"), counts
+
+
+def count_duplicates(stats: list[FileStats], duplicates: Counter) -> list[FileStats]:
+    """The files' stats with their skipped duplicates."""
+    return [_less(s, duplicates.get(s.file, 0)) for s in stats]
 
 
 def _less(stats: FileStats, duplicates: int) -> FileStats:
@@ -192,12 +338,6 @@ def _size(source: Source) -> int:
 
 def _sorted(counts: Counter) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((reason, n) for reason, n in counts.items() if n))
-
-
-def _inputs(frame: pl.DataFrame, stats: list[FileStats], ignored: list[str]) -> Inputs:
-    span = frame.select(pl.col("timestamp").min().alias("a"), pl.col("timestamp").max().alias("b"))
-    return Inputs(tuple(stats), tuple(ignored), span.item(0, "a"), span.item(0, "b"),
-                  client_traffic(frame))
 
 
 def failed_call() -> pl.Expr:

@@ -1,6 +1,12 @@
 """Turn a file's raw values into typed canonical rows, and every row that cannot be typed into a
 counted reject with its reason. The checks run in a fixed order; a row is rejected for the
-first problem found, so the counts add up to the rows rejected."""
+first problem found, so the counts add up to the rows rejected.
+
+Most rows of most files are fine, so the work is split: every row is typed with the cheapest
+expressions that give its value (a fixed-format timestamp parse, a direct cast of a typed
+column), and only the rows that fail a check are turned back into trimmed text to find and
+quote their reason.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +25,16 @@ from analyzer.schema import (
     TIMESTAMP_DTYPE,
     frame_schema,
 )
-from analyzer.timestamps import parse_timestamp, reject_reason
+from analyzer.timestamps import parse_timestamps, reject_reason
 
 # A canonical value longer than this is not an id, a name or a fault text but a damaged or
 # hostile line; it is rejected rather than carried into every report.
 MAX_FIELD_BYTES = 8192
 _REASON = "_reason"
 _CULPRIT = "_culprit"
+# Fields a row can be rejected for, besides a timestamp and an operation: a value that is
+# there but is not of the field's type.
+_NUMERIC_CHECKED = ("http_status", "latency_ms", "retry_after")
 
 
 @dataclass(frozen=True)
@@ -39,40 +48,64 @@ class Normalised:
 def normalise(raw: pl.DataFrame, file: str, default_client: str,
               timezone: str | None = None) -> Normalised:
     """Type every canonical field, reject rows that cannot be typed, fill the default client."""
-    frame = raw.with_columns(
-        [pl.lit(None, dtype=pl.String).alias(f.name) for f in FIELDS if f.name not in raw.columns]
-    )
-    # Keep the raw text beside the typed value: reject reasons and examples quote the input.
-    frame = frame.with_columns([_as_text(frame, f.name).alias(_raw(f.name)) for f in FIELDS])
-    texts = {f.name: pl.col(_raw(f.name)) for f in FIELDS}
-    typed = _second_pass(frame.with_columns(_typed_values(frame, texts, timezone)), texts,
-                         timezone)
-    typed = typed.with_columns(_retry_after(texts["retry_after"]).alias("retry_after"))
-    checks = _checks(texts, timezone)
-    failed = pl.any_horizontal([condition for condition, _, _ in checks])
-    # Reasons are worked out for the failed rows only: most files have none.
-    bad = typed.filter(failed).with_columns(_problem(checks))
-    good = typed.filter(~failed).with_columns(
+    clean = _trimmed(raw)
+    typed = _typed(clean, timezone)
+    failed = _failed(clean, typed)
+    schema = frame_schema()
+    good = typed.filter(~failed) if failed.any() else typed
+    good = good.with_columns(
         pl.col("client_id").fill_null(default_client),
         pl.lit(file, dtype=pl.String).alias(SOURCE_FILE),
-    )
-    schema = frame_schema()
-    return Normalised(good.select([pl.col(n).cast(t) for n, t in schema.items()]),
-                      _counts(bad), _examples(bad), _all_rejects(bad))
+    ).select([pl.col(n).cast(t) for n, t in schema.items()])
+    if not failed.any():
+        return Normalised(good, Counter(), [], [])
+    bad = _reasons(clean.filter(failed), typed.filter(failed), timezone)
+    return Normalised(good, _counts(bad), _examples(bad), _all_rejects(bad))
 
 
-def _raw(name: str) -> str:
-    return f"_raw_{name}"
+# --- typing every row ---------------------------------------------------------------------
+
+def _trimmed(raw: pl.DataFrame) -> pl.DataFrame:
+    """The canonical fields the file has, text trimmed and blank text as null (a column the
+    reader typed as it is), and source_line. Everything below works on this frame."""
+    return raw.select([pl.col(SOURCE_LINE)] + [
+        pl.col(f.name).str.strip_chars().replace("", None) if raw.schema[f.name] == pl.String
+        else pl.col(f.name)
+        for f in FIELDS if f.name in raw.columns])
 
 
-def _as_text(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """A column as trimmed text with empties as null, whatever type the reader produced."""
+def _typed(raw: pl.DataFrame, timezone: str | None) -> pl.DataFrame:
+    """Every canonical field typed (null where the file has no such column), and source_line."""
+    columns = [pl.col(SOURCE_LINE)]
+    for f in FIELDS:
+        if f.name == "timestamp":
+            columns.append(_timestamp(raw, timezone).alias(f.name))
+        elif f.name not in raw.columns:
+            columns.append(pl.lit(None, dtype=f.dtype).alias(f.name))
+        elif f.name == "retry_after":  # seconds here; an HTTP date once times are known
+            seconds = _number(raw, f.name, pl.Float64)
+            columns.append(pl.when(seconds >= 0).then(seconds).alias(f.name))
+        elif f.dtype == pl.String:
+            columns.append(_text(raw, f.name).alias(f.name))
+        else:
+            columns.append(_number(raw, f.name, f.dtype).alias(f.name))
+    typed = raw.select(columns)
+    if "retry_after" in raw.columns:
+        date = raw.select(_http_date(_text(raw, "retry_after"))).to_series()
+        typed = typed.with_columns(_retry_after(date).alias("retry_after"))
+    return typed
+
+
+def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """A column of the trimmed frame as text, whatever type the reader produced."""
     dtype = frame.schema[name]
     column = pl.col(name)
+    if dtype == pl.String:
+        return column
     if dtype.is_float():
         # 101.0 from a float column is the code "101", not "101.0".
         whole = column == column.round(0)
-        text = pl.when(whole).then(column.cast(pl.Int64).cast(pl.String)).otherwise(
+        text = pl.when(whole).then(column.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
             column.cast(pl.String))
     else:
         text = column.cast(pl.String)
@@ -80,23 +113,27 @@ def _as_text(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.when(text != "").then(text)
 
 
-def _typed_values(frame: pl.DataFrame, texts: dict[str, pl.Expr], timezone: str | None) -> list:
-    out = [_timestamp(frame, texts["timestamp"], timezone).alias("timestamp")]
-    for f in FIELDS:
-        if f.name == "timestamp":
-            continue
-        if f.name == "retry_after":  # seconds here; an HTTP date once times are known
-            seconds = texts[f.name].cast(pl.Float64, strict=False)
-            out.append(pl.when(seconds >= 0).then(seconds).alias(f.name))
-        elif f.dtype == pl.String:
-            out.append(texts[f.name].alias(f.name))
-        else:
-            out.append(texts[f.name].cast(f.dtype, strict=False).alias(f.name))
-    return out
+def _number(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    """The column as `dtype`: the number its trimmed text reads as. A column a reader already
+    typed is cast directly where that gives the same number as going through its text."""
+    source = frame.schema[name]
+    column = pl.col(name)
+    target = dtype() if isinstance(dtype, type) else dtype
+    if source.is_integer() and (target.is_integer() or target.is_float()):
+        return column.cast(target, strict=False)
+    if source == pl.Float64 and target.is_float():
+        return column.cast(target)
+    if source.is_float() and target.is_integer():
+        # Through text, 200.0 reads as 200 and 200.5 as no status at all.
+        whole = column == column.round(0)
+        return pl.when(whole).then(column.cast(pl.Int64, strict=False).cast(target, strict=False))
+    return _text(frame, name).cast(target, strict=False)
 
 
-def _timestamp(frame: pl.DataFrame, text: pl.Expr, timezone: str | None) -> pl.Expr:
-    dtype = frame.schema["timestamp"]
+def _timestamp(raw: pl.DataFrame, timezone: str | None) -> pl.Expr:
+    dtype = raw.schema.get("timestamp")
+    if dtype is None:
+        return pl.lit(None, dtype=TIMESTAMP_DTYPE)
     if isinstance(dtype, pl.Datetime):
         column = pl.col("timestamp")
         if dtype.time_zone is None:
@@ -104,17 +141,63 @@ def _timestamp(frame: pl.DataFrame, text: pl.Expr, timezone: str | None) -> pl.E
             column = column.dt.replace_time_zone(timezone or "UTC", non_existent="null",
                                                  ambiguous="earliest")
         return column.dt.convert_time_zone("UTC").cast(TIMESTAMP_DTYPE)
-    return parse_timestamp(text, timezone)
+    if dtype == pl.String:
+        return pl.lit(parse_timestamps(raw["timestamp"], timezone))
+    text = raw.select(_text(raw, "timestamp")).to_series()
+    return pl.lit(parse_timestamps(text, timezone))
 
 
-def _second_pass(typed: pl.DataFrame, texts: dict[str, pl.Expr],
-                 timezone: str | None) -> pl.DataFrame:
-    """Access-log time forms, tried only when some timestamps did not parse as ISO or epoch."""
-    if typed.schema["timestamp"] != TIMESTAMP_DTYPE or not typed.select(
-            (pl.col("timestamp").is_null() & texts["timestamp"].is_not_null()).any()).item():
-        return typed
-    again = parse_timestamp(texts["timestamp"], timezone, access_log_forms=True)
-    return typed.with_columns(pl.coalesce(pl.col("timestamp"), again).alias("timestamp"))
+def _http_date(text: pl.Expr) -> pl.Expr:
+    return text.str.to_datetime("%a, %d %b %Y %H:%M:%S GMT", strict=False, time_unit="ms",
+                                time_zone="UTC")
+
+
+def _retry_after(date: pl.Series) -> pl.Expr:
+    """Retry-After is delay-seconds or an HTTP date; a date becomes seconds after the call."""
+    after_call = (pl.lit(date) - pl.col("timestamp")).dt.total_milliseconds() / 1000.0
+    return pl.coalesce(pl.col("retry_after"), after_call.clip(lower_bound=0.0))
+
+
+def _present(raw: pl.DataFrame, name: str) -> pl.Expr:
+    """Whether the row has a value for the field (text that is not blank)."""
+    return pl.col(name).is_not_null() if name in raw.columns else pl.lit(False)
+
+
+def _failed(raw: pl.DataFrame, typed: pl.DataFrame) -> pl.Series:
+    """The rows that cannot be analysed, by the checks `_checks` names reasons for."""
+    problems = [typed["timestamp"].is_null(), typed["operation"].is_null()]
+    present = raw.select([_present(raw, name).fill_null(False).alias(name)
+                          for name in _NUMERIC_CHECKED])
+    status = typed["http_status"]
+    problems.append(present["http_status"] & ~status.is_between(100, 599).fill_null(False))
+    for name in _NUMERIC_CHECKED[1:]:
+        problems.append(present[name] & typed[name].is_null())
+    problems.append(raw.select(_overlong_text(raw)).to_series())
+    failed = problems[0]
+    for problem in problems[1:]:
+        failed = failed | problem
+    return failed
+
+
+def _overlong_text(raw: pl.DataFrame) -> pl.Expr:
+    """Whether any text field is longer than MAX_FIELD_BYTES (`_overlong_field` names it).
+    Only text columns can be: a number's text is short."""
+    long = [(pl.col(f.name).str.len_bytes() > MAX_FIELD_BYTES).fill_null(False)
+            for f in FIELDS
+            if f.dtype == pl.String and raw.schema.get(f.name) == pl.String]
+    return pl.any_horizontal(long) if long else pl.repeat(False, pl.len())
+
+
+# --- the reasons, for the failed rows only ------------------------------------------------
+
+def _reasons(raw: pl.DataFrame, typed: pl.DataFrame, timezone: str | None) -> pl.DataFrame:
+    """The failed rows with the first reason each cannot be analysed, and the offending text."""
+    texts = {f.name: _text(raw, f.name) if f.name in raw.columns
+             else pl.lit(None, dtype=pl.String) for f in FIELDS}
+    quoted = raw.select([text.alias(f"_raw_{name}") for name, text in texts.items()])
+    frame = pl.concat([typed, quoted], how="horizontal")
+    checks = _checks({name: pl.col(f"_raw_{name}") for name in texts}, timezone)
+    return frame.with_columns(_problem(checks))
 
 
 def _checks(texts: dict[str, pl.Expr], timezone: str | None) -> list[tuple]:
@@ -153,14 +236,6 @@ def _problem(checks: list[tuple]) -> list[pl.Expr]:
         reason = reason.when(condition).then(why)
         culprit = culprit.when(condition).then(value)
     return [reason.alias(_REASON), culprit.alias(_CULPRIT)]
-
-
-def _retry_after(text: pl.Expr) -> pl.Expr:
-    """Retry-After is delay-seconds or an HTTP date; a date becomes seconds after the call."""
-    date = text.str.to_datetime("%a, %d %b %Y %H:%M:%S GMT", strict=False, time_unit="ms",
-                                time_zone="UTC")
-    after_call = (date - pl.col("timestamp")).dt.total_milliseconds() / 1000.0
-    return pl.coalesce(pl.col("retry_after"), after_call.clip(lower_bound=0.0))
 
 
 def _all_rejects(bad: pl.DataFrame) -> list[RejectExample]:

@@ -9,11 +9,10 @@ Suppressed findings count: a suppression changes the gate, not what the provider
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
-from analyzer.engine import ROW_ID
 from analyzer.loading import failed_call
 from analyzer.model import ClientOutlook, ClientTraffic, Finding
 from analyzer.severity import DAY, LADDER, Escalation, Severity
@@ -30,10 +29,11 @@ def finding_step(finding: Finding, escalation: Escalation) -> int:
     return 3 if sustained >= escalation.restriction_after else 2
 
 
-def outlook(frame: pl.DataFrame, offending: pl.DataFrame, findings: Iterable[Finding],
+def outlook(avoidable: Mapping[str, tuple[int, int]], findings: Iterable[Finding],
             traffic: Iterable[ClientTraffic], observed: float,
             escalation: Escalation) -> tuple[ClientOutlook, ...]:
-    avoidable = _avoidable(frame, offending)
+    """Each client's outlook; `avoidable` is client -> (calls, errors) that are part of some
+    finding (`avoidable_calls`)."""
     steps: dict[str, dict[int, set[str]]] = {}
     for finding in findings:
         step = finding_step(finding, escalation)
@@ -56,10 +56,10 @@ def outlook(frame: pl.DataFrame, offending: pl.DataFrame, findings: Iterable[Fin
     return tuple(result)
 
 
-def _avoidable(frame: pl.DataFrame, offending: pl.DataFrame) -> dict[str, tuple[int, int]]:
-    """client -> (calls, errors) that are part of some finding, each call counted once."""
-    rows = offending.join(frame.select(*ROW_ID, failed_call().alias("_failed")), on=ROW_ID,
-                          how="left")
+def avoidable_calls(frame: pl.DataFrame, offending: pl.Series) -> dict[str, tuple[int, int]]:
+    """client -> (calls, errors) that are part of some finding, each call counted once;
+    `offending` are those calls' positions in `frame` (`engine.Detected`)."""
+    rows = frame.select("client_id", failed_call().alias("_failed"))[offending]
     per_client = rows.group_by("client_id").agg(pl.len().alias("calls"),
                                                 pl.col("_failed").sum().alias("errors"))
     return {client: (calls, errors) for client, calls, errors in per_client.iter_rows()}

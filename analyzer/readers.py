@@ -15,10 +15,12 @@ import bisect
 import csv
 import io
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from decimal import Decimal
 
 import polars as pl
 
@@ -87,6 +89,12 @@ Select = Callable[[list[str]], list[str]]
 
 def read(source: Source, select: Select) -> RawFile:
     data, cut = read_bytes(source)
+    return read_data(source, data, select, cut)
+
+
+def read_data(source: Source, data: bytes, select: Select, cut: str | None = None) -> RawFile:
+    """The file read whole from its (decompressed) bytes; `cut` is why a compressed stream
+    ended early, if it did."""
     data = _utf8(source, data)
     if cut is None:
         return _read_data(source, data, select)
@@ -210,17 +218,35 @@ def _has_blank_line(data: bytes) -> bool:
 # --- NDJSON -------------------------------------------------------------------------------
 
 def read_ndjson(source: Source, data: bytes, select: Select) -> RawFile:
-    columns = select(_json_keys(data))
+    return ndjson_lines(data, select(_json_keys(data)))
+
+
+def ndjson_lines(data: bytes, columns: list[str], first_line: int = 1) -> RawFile:
+    """NDJSON lines (a whole file, or a stretch of one starting at `first_line`): with Polars'
+    reader when every line gave one record of plain values, else line by line."""
     lines = line_count(data)
-    if columns and not _has_blank_line(data):
+    if columns:
         try:
             schema = {src: pl.String for src in columns}
             frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
         except POLARS_FAILURES:
             frame = None
-        if frame is not None and frame.height == lines:
-            return RawFile(_fast_frame(frame, columns, 1), lines, columns)
-    return _read_ndjson_exact(data, columns, lines)
+        # Polars skips blank lines, so a count short of the lines means some were blank.
+        if frame is not None and frame.height == lines and not _has_nested(frame, data):
+            return RawFile(_fast_frame(frame, columns, first_line), lines, columns)
+    return _read_ndjson_exact(data, columns, lines, first_line)
+
+
+def _has_nested(frame: pl.DataFrame, data: bytes) -> bool:
+    """Whether a value may be a JSON object or array, which Polars writes as text its own
+    way; the exact reader writes them as `_json_text` does."""
+    if data.count(b"{") == frame.height and b"[" not in data and b"\\u" not in data:
+        # One brace a line, each the line's own object, and no escape that could write one:
+        # no value starts with a brace or a bracket. Counting bytes is cheaper than looking.
+        return False
+    text = pl.col(pl.String)
+    nested = (text.str.starts_with("{") | text.str.starts_with("[")).any()
+    return bool(frame.select(pl.any_horizontal(nested)).item())
 
 
 def _json_keys(data: bytes, sample_lines: int = 1000) -> list[str]:
@@ -234,9 +260,10 @@ def _json_keys(data: bytes, sample_lines: int = 1000) -> list[str]:
 
 
 def _json_object(raw: bytes) -> dict | str:
-    """The line's JSON object, or the reason it is not one."""
+    """The line's JSON object, or the reason it is not one. A key given twice keeps its first
+    value, as in Polars' NDJSON reader."""
     try:
-        record = json.loads(raw)
+        record = json.loads(raw, object_pairs_hook=_first_wins)
     except RecursionError:
         return "JSON nested too deeply"
     except (UnicodeDecodeError, ValueError):
@@ -252,12 +279,14 @@ def _not_utf8(raw: bytes) -> bool:
     return False
 
 
-def _read_ndjson_exact(data: bytes, columns: list[str], lines: int) -> RawFile:
+def _read_ndjson_exact(data: bytes, columns: list[str], lines: int,
+                       first_line: int = 1) -> RawFile:
     values: dict[str, list] = {src: [] for src in columns}
     numbers: list[int] = []
     result = RawFile(pl.DataFrame(), lines, columns)
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if number > lines:
+    last = first_line + lines - 1
+    for number, raw in enumerate(data.split(b"\n"), start=first_line):
+        if number > last:
             break
         if not raw.strip():
             result.skipped["blank line"] += 1
@@ -273,14 +302,25 @@ def _read_ndjson_exact(data: bytes, columns: list[str], lines: int) -> RawFile:
     return result
 
 
+def _first_wins(pairs: list[tuple[str, object]]) -> dict:
+    return dict(reversed(pairs))
+
+
 def _json_text(value: object) -> str | None:
-    """A JSON value as the text the normaliser parses: numbers and booleans as written."""
+    """A JSON value as the text the normaliser parses, written as Polars' NDJSON reader writes
+    it, so that both readers give the same rows: booleans as `true`, numbers in their shortest
+    exact form without an exponent or a trailing `.0` (`200.0` is `200`, `1e-07` is
+    `0.0000001`), objects and arrays as compact JSON."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return repr(value)
+        return format(Decimal(repr(value)).normalize(), "f")
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 

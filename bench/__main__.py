@@ -114,12 +114,30 @@ def profile_command(rows_text: str, fmt: str, data_dir: Path) -> None:
     """Time trafficlint's stages on one file: loading, each detector, the whole report."""
     from bench.profile import profile, report
 
+    path = _one_file(rows_text, fmt, data_dir)
+    click.echo(report(path, *profile(path)), nl=False)
+
+
+@main.command("stages")
+@ROWS
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@DATA_OPTION
+def stages_command(rows_text: str, fmt: str, data_dir: Path) -> None:
+    """Time a whole check by phase (wall, CPU, peak memory) and by step, as check runs it."""
+    from bench.stages import report, stages
+
+    path = _one_file(rows_text, fmt, data_dir)
+    click.echo(report(path, *stages(path)), nl=False)
+
+
+def _one_file(rows_text: str, fmt: str, data_dir: Path) -> Path:
+    """The generated file of that many rows in that format, generated first if need be."""
     rows = parse_rows(rows_text)
     dataset = Dataset(data_dir / label(rows), rows)
     if not dataset.has((fmt,)):
         click.echo(f"generating {rows:,} rows in {dataset.directory} ...", err=True)
         dataset = generate(rows, dataset.directory, (fmt,))
-    click.echo(report(dataset.path(fmt), *profile(dataset.path(fmt))), nl=False)
+    return dataset.path(fmt)
 
 
 def _save(doc: dict, table: str, out_dir: Path, name: str) -> None:

@@ -21,6 +21,7 @@ from bench.columns import FORMATS, TIMESTAMP_FORMAT
 from bench.generate import Dataset, days, generate
 from bench.harness import BenchError, Checks
 from bench.profile import profile, report
+from bench.stages import STEPS, stages
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +243,19 @@ def test_profile_times_loading_every_detector_and_the_whole_report(small):
     assert all(s.seconds > 0 and s.peak_bytes >= s.rss_bytes > 0 for s in stages)
     assert functions[0][0] == "loading.py:load"
     assert "detect NUV-001 polling" in report(small.path("parquet"), stages, functions)
+
+
+def test_stages_time_the_streaming_path_by_phase_and_step(small, monkeypatch):
+    from analyzer import batches, rowstore
+
+    monkeypatch.setattr(batches, "CHUNK_BYTES", 100_000)  # several chunks, spilled, units
+    monkeypatch.setattr(rowstore, "SPILL_ROWS", 1_000)
+    monkeypatch.setattr(rowstore, "UNIT_ROWS", 3_000)
+    before = [getattr(owner, name) for owner, name, _ in STEPS]
+    phases, spent = stages(small.path("csv"))
+    assert [p.name for p in phases] == ["load: read, type, spill",
+                                        "analyse: read units back, rules, counts"]
+    assert all(p.wall > 0 and p.cpu > 0 and p.peak_bytes > 0 for p in phases)
+    assert {"parse CSV chunks (Polars)", "type and check rows (normalise)",
+            "spill rows by client (partition + write)", "run the rules (detectors)"} <= set(spent)
+    assert [getattr(owner, name) for owner, name, _ in STEPS] == before  # unwrapped again

@@ -131,7 +131,7 @@ def test_a_bug_exits_3_not_1(cli, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("analyzer.check.run", broken)
+    monkeypatch.setattr("analyzer.analysis.run", broken)
     code, out, err = cli("check", FAIL_001)
     assert (code, out) == (3, "")
     assert err.startswith("trafficlint: internal error: RuntimeError: boom\n")

@@ -1,0 +1,280 @@
+"""Read a log file as a sequence of batches, each a `RawFile` accounting for its own lines, so
+that big exports are read in bounded memory. CSV, TSV and NDJSON are cut into chunks at line
+breaks (`chunks`) and each chunk is parsed by Polars; Parquet is read a batch of rows at a time.
+A file that fits in one chunk, and every other format, is read whole by `readers.read`, as it
+always was.
+
+Every batch numbers its rows by their lines in the file, and the batches' accounting adds up to
+the file's. A chunk of NDJSON that Polars could misnumber (a blank line, a line that is not a
+plain JSON object) is read line by line instead: its lines stand alone. A chunk of CSV cannot
+be read on its own like that (a quoted field may run over lines), so when Polars could
+misnumber one, `ReadWhole` asks the caller to drop the file's batches and read it whole.
+So does a damaged file: a line with NUL bytes or longer than readers.MAX_LINE_BYTES, a
+compressed stream cut short or damaged, UTF-16 text, a Parquet file its reader fails on. What
+is rejected for damage, and at which line, is then decided in one place (`readers.read`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from queue import Full, Queue
+from typing import TypeVar
+
+import polars as pl
+
+from analyzer.chunks import Chunk, ReadWhole, chunks, head
+from analyzer.errors import InputError
+from analyzer.rawfile import RawFile
+from analyzer.readers import (
+    _LONE_CR,
+    POLARS_FAILURES,
+    Select,
+    _fast_frame,
+    _has_blank_line,
+    _header,
+    _json_keys,
+    _overlong_lines,
+    _polars_csv,
+    ndjson_lines,
+    read,
+    read_data,
+)
+from analyzer.sources import Source
+
+# Of text: about 75,000 CSV or 27,000 NDJSON rows. A few chunks are in memory at once (one
+# read ahead, one per parser); at 16 MiB, loading 10M CSV rows peaked at 1.07 GB, at 8 MiB
+# 0.72-0.77 GB, in the same time.
+CHUNK_BYTES = 8 * 1024 * 1024
+# At 250k rows, loading 10M Parquet rows peaked at 1.00 GB; at 100k, 0.62 GB (0.79 GB for the
+# whole check), in the same time.
+PARQUET_BATCH_ROWS = 100_000
+JSON_KEYS_SAMPLE = 4 * 1024 * 1024  # as much as readers._json_keys looks at
+_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+PARSERS = min(os.cpu_count() or 1, 4)  # chunks parsed and typed at once
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Batch:
+    raw: RawFile
+    consumed: float  # the share of the file read so far, 0 to 1, for progress and estimates
+
+
+Pending = Callable[[], Batch]  # a batch whose chunk is read, to be parsed by calling it
+
+
+def read_batches(source: Source, select: Select) -> Iterator[Batch]:
+    """The file's records, a batch at a time; may raise ReadWhole before or after yielding."""
+    for pending in pending_batches(source, select):
+        yield pending()
+
+
+def pending_batches(source: Source, select: Select) -> Iterator[Pending]:
+    """The file's batches in order, each as a function that parses it, so that the chunks are
+    read in order and parsed side by side (Polars works outside the interpreter lock); this or
+    the functions may raise ReadWhole."""
+    if source.format == "parquet" and source.compression is None:
+        yield from map(_ready, _parquet(source, select, PARQUET_BATCH_ROWS))
+        return
+    if source.format not in ("csv", "tsv", "ndjson"):
+        yield _ready(Batch(read(source, select), 1.0))
+        return
+    pieces = chunks(source, CHUNK_BYTES)
+    first = next(pieces, Chunk(b"", 1, 0))
+    second = next(pieces, None)
+    if second is None:
+        yield _ready(Batch(read_data(source, first.data, select), 1.0))
+        return
+    if first.data.startswith(_UTF16_BOMS):
+        # Converted to UTF-8 by the whole reader; rare enough not to convert by the chunk.
+        raise ReadWhole
+    total = max(_size(source), 1)
+    every = _chain(first, second, pieces)
+    if source.format == "ndjson":
+        yield from _ndjson(every, select(_json_keys(head(source, JSON_KEYS_SAMPLE))), total)
+    else:
+        yield from _delimited(every, "\t" if source.format == "tsv" else ",", select, total)
+
+
+def read_ahead(batches: Generator[T, None, None]) -> Iterator[T]:
+    """The items (batches, or pending batches whose chunks are read), each made in a thread
+    while the one before is being worked on: file reads, decompression and Polars run
+    outside the interpreter lock, so the two overlap. One item waits at most; errors come
+    out where they would have."""
+    ready: Queue[tuple[T | None, BaseException | None]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(item: tuple[T | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not hand_over((batch, None)):
+                    return
+            hand_over((None, None))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the consumer
+            hand_over((None, exc))
+        finally:
+            batches.close()
+
+    thread = threading.Thread(target=produce, name="trafficlint-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            batch, error = ready.get()
+            if error is not None:
+                raise error
+            if batch is None:
+                return
+            yield batch
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _ready(batch: Batch) -> Pending:
+    return lambda: batch
+
+
+def _batch(consumed: float, parse: Callable[..., RawFile], *args: object) -> Batch:
+    return Batch(parse(*args), consumed)
+
+
+def in_order(work: Callable[[Pending], T], pending: Iterator[Pending],
+             workers: int = PARSERS) -> Iterator[T]:
+    """`work` on each pending batch, `workers` at a time, the results in the batches' order;
+    an error comes out where its batch would have."""
+    if workers <= 1:
+        yield from map(work, pending)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        running: deque[Future[T]] = deque()
+        try:
+            for item in pending:
+                if len(running) == workers:
+                    yield running.popleft().result()
+                running.append(pool.submit(work, item))
+            while running:
+                yield running.popleft().result()
+        finally:
+            for future in running:
+                future.cancel()
+
+
+def _chain(first: Chunk, second: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
+    yield _usable(first)
+    yield _usable(second)
+    for chunk in rest:
+        yield _usable(chunk)
+
+
+def _usable(chunk: Chunk) -> Chunk:
+    """The chunk, if no line of it is one the whole reader takes out before parsing (NUL
+    bytes, longer than readers.MAX_LINE_BYTES) and counts as rejected; a damaged file is
+    read whole, so those lines are numbered and counted in one place."""
+    if b"\0" in chunk.data or _overlong_lines(chunk.data):
+        raise ReadWhole
+    return chunk
+
+
+def _size(source: Source) -> int:
+    try:
+        return source.path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _share(read_so_far: int, total: int) -> float:
+    # A compressed file decompresses to more bytes than it holds: then this runs ahead.
+    return min(read_so_far / total, 1.0)
+
+
+# --- NDJSON -------------------------------------------------------------------------------
+
+def _ndjson(pieces: Iterator[Chunk], columns: list[str], total: int) -> Iterator[Pending]:
+    done = 0
+    for chunk in pieces:
+        done += len(chunk.data)
+        yield partial(_batch, _share(done, total), ndjson_lines, chunk.data, columns,
+                      chunk.first_line)
+
+
+# --- CSV / TSV ----------------------------------------------------------------------------
+
+def _delimited(pieces: Iterator[Chunk], separator: str, select: Select,
+               total: int) -> Iterator[Pending]:
+    first = next(pieces)
+    data = _lone_cr(first.data.removeprefix(_BOM))
+    line, _, body = data.partition(b"\n")
+    header = _header(data, separator)
+    if not any(name.strip() for name in header) or len(set(header)) != len(header):
+        raise ReadWhole
+    columns = select(header)
+    header_line = line + b"\n"
+    skipped = Counter({"header line": 1})
+    done = len(first.data)
+    yield partial(_batch, _share(done, total), _csv_chunk, header_line, body, first.lines - 1,
+                  separator, columns, 2, skipped)
+    for chunk in pieces:
+        done += len(chunk.data)
+        yield partial(_batch, _share(done, total), _csv_chunk, header_line, chunk.data,
+                      chunk.lines, separator, columns, chunk.first_line, Counter())
+
+
+def _lone_cr(data: bytes) -> bytes:
+    """As readers.read_delimited: a CR alone is not a line end. A chunk ends at a "\n", so
+    no CRLF is split between two chunks."""
+    return _LONE_CR.sub(b"\\\\r", data) if b"\r" in data else data
+
+
+def _csv_chunk(head: bytes, body: bytes, lines: int, separator: str, columns: list[str],
+               first_line: int, skipped: Counter) -> RawFile:
+    """A stretch of whole records, through Polars. An odd number of quotes means a quoted
+    field runs on into the next chunk; a blank line would be a row of nulls to Polars."""
+    body = _lone_cr(body)
+    if (b'"' in body and body.count(b'"') % 2) or _has_blank_line(body):
+        raise ReadWhole
+    frame = _polars_csv(head + body, separator, columns)
+    if frame is None or frame.height != lines:
+        raise ReadWhole
+    return RawFile(_fast_frame(frame, columns, first_line), lines + sum(skipped.values()),
+                   columns, skipped=skipped)
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+def _parquet(source: Source, select: Select, rows: int) -> Iterator[Batch]:
+    try:
+        height = pl.scan_parquet(source.path).select(pl.len()).collect().item()
+        if height <= rows:
+            yield Batch(read(source, select), 1.0)
+            return
+        columns = select(list(pl.read_parquet_schema(source.path)))
+        scan = pl.scan_parquet(source.path).select(columns)
+        for done in range(0, height, rows):
+            # A slice of its own, not collect_batches: those batches can be views of buffers
+            # several batches long, and rows kept from them keep the buffers (1.5 GB instead
+            # of 0.8 at 10M rows).
+            frame = scan.slice(done, rows).collect()
+            # Parquet has no lines; the row number (from 1) is what a user finds a row by.
+            batch = RawFile(_fast_frame(frame, columns, done + 1), frame.height, columns)
+            yield Batch(batch, (done + frame.height) / height)
+    except InputError:
+        raise
+    except POLARS_FAILURES:
+        # Damaged (the reader may panic part way): the whole reader names the damage.
+        raise ReadWhole from None
