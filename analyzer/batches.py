@@ -28,19 +28,22 @@ from typing import TypeVar
 
 import polars as pl
 
-from analyzer.chunks import Chunk, ReadWhole, chunks, head
+from analyzer.chunks import Chunk, ReadWhole, chunks, head, stretches
 from analyzer.errors import InputError
 from analyzer.rawfile import RawFile
 from analyzer.readers import (
     _LONE_CR,
+    KEY_HEAD_BYTES,
+    KEY_STRETCH_BYTES,
     POLARS_FAILURES,
     Select,
     _fast_frame,
     _has_blank_line,
     _header,
-    _json_keys,
     _overlong_lines,
     _polars_csv,
+    json_keys,
+    key_stretch_offsets,
     ndjson_lines,
     read,
     read_data,
@@ -54,7 +57,6 @@ CHUNK_BYTES = 8 * 1024 * 1024
 # At 250k rows, loading 10M Parquet rows peaked at 1.00 GB; at 100k, 0.62 GB (0.79 GB for the
 # whole check), in the same time.
 PARQUET_BATCH_ROWS = 100_000
-JSON_KEYS_SAMPLE = 4 * 1024 * 1024  # as much as readers._json_keys looks at
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 PARSERS = min(os.cpu_count() or 1, 4)  # chunks parsed and typed at once
@@ -98,9 +100,17 @@ def pending_batches(source: Source, select: Select) -> Iterator[Pending]:
     total = max(_size(source), 1)
     every = _chain(first, second, pieces)
     if source.format == "ndjson":
-        yield from _ndjson(every, select(_json_keys(head(source, JSON_KEYS_SAMPLE))), total)
+        yield from _ndjson(every, select(_file_json_keys(source, total)), total)
     else:
         yield from _delimited(every, "\t" if source.format == "tsv" else ",", select, total)
+
+
+def _file_json_keys(source: Source, size: int) -> list[str]:
+    """The keys of an NDJSON file, sampled where `readers._json_keys` samples a file in memory
+    (a compressed file: its head only)."""
+    first = head(source, KEY_HEAD_BYTES)
+    spread = stretches(source, key_stretch_offsets(first, size), KEY_STRETCH_BYTES)
+    return json_keys(first, spread)
 
 
 def read_ahead(batches: Generator[T, None, None]) -> Iterator[T]:

@@ -64,6 +64,20 @@ def head(source: Source, size: int) -> bytes:
         return next(_blocks(source, raw, size), b"")[:size]
 
 
+def stretches(source: Source, offsets: list[int], size: int) -> list[bytes]:
+    """`size` bytes from each offset of an uncompressed file; none from a compressed one,
+    which cannot be read from the middle without decompressing all that comes before."""
+    if source.compression is not None:
+        return []
+    with _guarded(source), source.path.open("rb") as raw:
+        return [_read_at(raw, at, size) for at in offsets]
+
+
+def _read_at(raw: IO[bytes], at: int, size: int) -> bytes:
+    raw.seek(at)
+    return raw.read(size)
+
+
 def _blocks(source: Source, raw: IO[bytes], size: int) -> Iterator[bytes]:
     """The file's (decompressed) bytes in blocks of at least `size` bytes, the last one
     perhaps shorter."""

@@ -18,9 +18,10 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
+from itertools import chain
 
 import polars as pl
 
@@ -249,10 +250,44 @@ def _has_nested(frame: pl.DataFrame, data: bytes) -> bool:
     return bool(frame.select(pl.any_horizontal(nested)).item())
 
 
-def _json_keys(data: bytes, sample_lines: int = 1000) -> list[str]:
-    """Top-level keys seen in the first lines that are JSON objects, in first-seen order."""
+# NDJSON has no header: its columns are the keys of a sample of its lines. Loggers often leave
+# out empty fields, so a key such as error_code may first appear long after the start (when
+# the first errors come): besides the first lines, the sample takes the whole lines of short
+# stretches spread through the rest of the file. (Reading every line's keys would cost as much
+# as reading the file again.)
+KEY_HEAD_BYTES = 4 * 1024 * 1024
+KEY_HEAD_LINES = 1000
+KEY_STRETCHES = 16
+KEY_STRETCH_BYTES = 32 * 1024
+
+
+def _json_keys(data: bytes) -> list[str]:
+    """The keys of an NDJSON file held in memory."""
+    head = data[:KEY_HEAD_BYTES]
+    spread = (data[at:at + KEY_STRETCH_BYTES] for at in key_stretch_offsets(head, len(data)))
+    return json_keys(head, spread)
+
+
+def key_stretch_offsets(head: bytes, size: int) -> list[int]:
+    """Where the sampled stretches start in a file of `size` bytes that begins with `head`:
+    spread evenly over what follows the head's first lines."""
+    end = 0
+    for _ in range(KEY_HEAD_LINES):
+        end = head.find(b"\n", end) + 1
+        if end == 0:
+            return []  # the head's first lines are the whole file
+    if end >= size:
+        return []
+    return [end + (size - end) * i // KEY_STRETCHES for i in range(KEY_STRETCHES)]
+
+
+def json_keys(head: bytes, stretches: Iterable[bytes]) -> list[str]:
+    """Top-level keys of the JSON objects among the head's first lines and the whole lines of
+    each stretch (its first and last piece may be parts of lines), in first-seen order."""
     keys: dict[str, None] = {}
-    for raw in data[: 4 * 1024 * 1024].split(b"\n")[:sample_lines]:
+    sample = chain(head.split(b"\n")[:KEY_HEAD_LINES],
+                   *(stretch.split(b"\n")[1:-1] for stretch in stretches))
+    for raw in sample:
         record = _json_object(raw)
         if isinstance(record, dict):
             keys.update(dict.fromkeys(str(k) for k in record))

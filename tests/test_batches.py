@@ -215,3 +215,21 @@ def test_utf16_in_chunks_reads_as_whole(tmp_path, monkeypatch, encoding):
     whole = loaded(path, monkeypatch)
     assert whole[1].files[0].rows > 0
     assert_same(whole, loaded(path, monkeypatch, chunk_bytes=64))
+
+
+@pytest.mark.parametrize("chunk_bytes", [WHOLE, 4096], ids=["whole", "in-chunks"])
+def test_an_ndjson_key_first_seen_late_is_read(tmp_path, monkeypatch, chunk_bytes):
+    """Loggers leave out empty fields: here error_code first appears after 2,500 successful
+    calls, past the first lines whose keys name the columns."""
+    ok = [b'{"timestamp": "2026-01-01T09:00:00Z", "operation": "checkInventory"}'] * 2500
+    failed = [b'{"timestamp": "2026-01-01T10:00:00Z", "operation": "orderStatus", '
+              b'"error_code": "404"}'] * 5
+    path = write(tmp_path / "log.ndjson", ok + failed + ok[:500], None, b"\n")
+    frame = loaded(path, monkeypatch, chunk_bytes=chunk_bytes)[0]
+    assert frame["error_code"].drop_nulls().to_list() == ["404"] * 5
+
+
+def test_ndjson_keys_are_sampled_through_the_whole_file():
+    lines = [b'{"a": 1}'] * 5000 + [b'{"a": 1, "late": 2}'] * 3 + [b'{"a": 1}'] * 5000
+    assert readers._json_keys(b"\n".join(lines)) == ["a", "late"]
+    assert readers._json_keys(b"\n".join(lines[:1000])) == ["a"]
