@@ -57,6 +57,8 @@ ROWS = click.option("--rows", "rows_text", default="1M", show_default=True,
                     help="Rows of traffic: 10k, 1M, 10M, 50M, ...")
 FORMATS_OPTION = click.option("--formats", "formats_text", default=",".join(FORMATS),
                               show_default=True, help="Comma-separated input formats.")
+ONE_FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv",
+                          show_default=True)
 DATA_OPTION = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
                            default=DATA, show_default=True,
                            help="Where the generated data lives (one folder per row count).")
@@ -108,7 +110,7 @@ def run_command(rows_text: str, formats_text: str, repeat: int, data_dir: Path,
 
 @main.command("profile")
 @ROWS
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@ONE_FORMAT
 @DATA_OPTION
 def profile_command(rows_text: str, fmt: str, data_dir: Path) -> None:
     """Time trafficlint's stages on one file: loading, each detector, the whole report."""
@@ -120,7 +122,7 @@ def profile_command(rows_text: str, fmt: str, data_dir: Path) -> None:
 
 @main.command("stages")
 @ROWS
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@ONE_FORMAT
 @DATA_OPTION
 def stages_command(rows_text: str, fmt: str, data_dir: Path) -> None:
     """Time a whole check by phase (wall, CPU, peak memory) and by step, as check runs it."""

@@ -6,16 +6,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import CASES, fixed_clock, run_check
 
 from analyzer.check import check
 from analyzer.config import KEYS, RuleOverride, load_config
 from analyzer.durations import parse_duration
 from analyzer.errors import ConfigError
-from analyzer.schema import FIELDS_BY_NAME
 from analyzer.rulepack import bind_for_run, builtin_rules_dir, load_rules
 from analyzer.rules import FIELD_KINDS
+from analyzer.schema import FIELDS_BY_NAME
 from analyzer.severity import Severity
-from conftest import CASES, fixed_clock, run_check
 
 RULES = load_rules([builtin_rules_dir()])
 

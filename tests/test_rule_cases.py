@@ -13,10 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import CASES, REPO, fixed_clock
 
 from analyzer.check import check
 from analyzer.config import load_config
-from conftest import CASES, REPO, fixed_clock
 
 RULE_IDS = sorted(p.stem for p in (REPO / "rules").glob("*.yaml"))
 # (rule, stem of a fail log): fail, and any fail-NAME.

@@ -11,10 +11,10 @@ import sys
 from dataclasses import replace
 
 import pytest
+from conftest import REPO, fixed_clock
 
 from analyzer.check import check
 from analyzer.config import load_config
-from conftest import REPO, fixed_clock
 
 SAMPLE = REPO / "sample_logs"
 CONFIG = SAMPLE / "trafficlint.yaml"
