@@ -46,13 +46,23 @@ class Analysis:
 def columns_read(rules: Sequence[BoundRule], config: Config) -> list[str]:
     """The loaded columns the analysis reads: ALWAYS_READ, the fields the rules' detectors
     name, and those the derived fields they name are made from."""
-    names = {name for bound in rules for detector in bound.detectors
-             for name in fields_read(detector)}
-    derived = derived_fields(config)
-    for name in names & derived.keys():
-        names.update(derived[name].meta.root_names())
+    names = fields_needed(rules, config).keys()
     every = [*ALWAYS_READ, *(f.name for f in FIELDS)]
     return [name for name in dict.fromkeys(every) if name in names or name in ALWAYS_READ]
+
+
+def fields_needed(rules: Sequence[BoundRule], config: Config) -> dict[str, list[str]]:
+    """Each field the rules read, directly or through a derived field, with the ids of the
+    rules that read it."""
+    derived = derived_fields(config)
+    readers: dict[str, list[str]] = {}
+    for bound in rules:
+        names = {name for detector in bound.detectors for name in fields_read(detector)}
+        for name in names & derived.keys():
+            names.update(derived[name].meta.root_names())
+        for name in sorted(names):
+            readers.setdefault(name, []).append(bound.rule.id)
+    return readers
 
 
 def _derived_used(rules: Sequence[BoundRule], config: Config) -> set[str]:

@@ -18,6 +18,7 @@ from analyzer.gate import Baseline, decide
 from analyzer.loading import LoadOptions, count_duplicates, load_rows
 from analyzer.maintenance import occurrences
 from analyzer.model import Inputs, MaintenanceWindow, Report, RuleInfo
+from analyzer.notices import notices
 from analyzer.profiles import find_profile
 from analyzer.progress import SILENT, Progress
 from analyzer.provider import outlook
@@ -74,6 +75,7 @@ def check(paths: list[str], config: Config, input_format: str | None = None,
         suppressions=gated.suppressions,
         baseline=gated.baseline,
         observed=observed,
+        notices=notices(inputs, rules, config),
     )
     # The one boundary every output is rendered from: no renderer sees an unredacted secret.
     return redact_report(report, config.redact)

@@ -387,6 +387,7 @@ class Report:
     baseline: BaselineComparison | None = None
     observed: float = 0.0  # seconds from the first call to the last
     traffic: Traffic | None = None
+    notices: tuple[str, ...] = ()  # what to know before trusting the result (notices.py)
     # Every rejected line, for --rejects; not part of the JSON report, which has examples.
     rejects: tuple[RejectedLine, ...] = field(default=(), compare=False)
 
@@ -437,6 +438,7 @@ class Report:
                 "fail_on": self.fail_on,
                 "failed": self.failed,
             },
+            "notices": list(self.notices),
             "clients": self._client_dicts(),
             "findings": [f.to_dict() for f in self.findings],
             "suppressions": [s.to_dict() for s in self.suppressions],

@@ -133,7 +133,7 @@ def terminal_safe(value: Any) -> str:
 
 def render_text(report: Report, colour: bool = False) -> str:
     context = view.build(report.to_dict())
-    lines = [*_text_header(context), ""]
+    lines = [*_text_header(context), *_text_notices(context), ""]
     for client in context["flagged_clients"]:
         lines.extend(_text_client(client, colour))
     healthy = sorted(c["client_id"] for c in context["clients"] if not c["findings"])
@@ -158,6 +158,10 @@ def _text_header(context: dict[str, Any]) -> list[str]:
         f"  lines read {s['lines_read']:,}: analysed {s['rows_analysed']:,}, rejected "
         f"{s['rows_rejected']:,}{rejected}, skipped {s['lines_skipped']:,}{skipped}",
     ]
+
+
+def _text_notices(context: dict[str, Any]) -> list[str]:
+    return [f"  note: {terminal_safe(notice)}" for notice in context["report"]["notices"]]
 
 
 def _reasons(counts: dict[str, int]) -> str:
