@@ -140,7 +140,7 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
         counted = counted & _repeats(keys, opt["repeat_of"], opt["window"])
     rows = rows.with_columns(_counted=counted)
     if opt.get("window") is None:
-        return _count_whole_log(rows, keys, opt)
+        return _with_items(_count_whole_log(rows, keys, opt), keys, opt)
     cumulative = pl.col("_counted").cast(pl.Int64).cum_sum()
     rows = rows.with_columns(
         *_window_start(keys, opt["window"]),
@@ -153,7 +153,15 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
     )
     rows = rows.with_columns(_window_stats(opt, _scale(opt)))
     rows = rows.with_columns(_worst_window(keys))
-    return rows.filter(_in_qualifying_window(pl.col("_q"), keys) & pl.col("_counted"))
+    return _with_items(rows.filter(_in_qualifying_window(pl.col("_q"), keys) & pl.col("_counted")),
+                       keys, opt)
+
+
+def _with_items(offending: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
+    """The offending calls with `items`: how many values of `repeat_of` they are about."""
+    field = opt.get("repeat_of")
+    items = pl.col(field).n_unique().over(keys) if field is not None else pl.lit(None)
+    return offending.with_columns(items=items.cast(pl.Int64))
 
 
 def _window_start(keys: list[str], seconds: float) -> list[pl.Expr]:
@@ -402,6 +410,8 @@ KINDS: dict[str, Kind] = {
             "share": (RATIO, "counted calls as a share of the calls in that window"),
             "sample": (INTEGER, "calls of the key in that window"),
             "rate": (NUMBER, "counted calls in that window, normalised to a whole window"),
+            "items": (INTEGER, "with `repeat_of`: how many of its values the key's offending "
+                               "calls are about (empty without it)"),
         },
         measure=_count_measure,
         check=_count_checks,

@@ -51,6 +51,7 @@ _HOURS = np.array([1] * 7 + [6] * 11 + [2] * 6, dtype=float)  # UK business hour
 HOUR_WEIGHTS = _HOURS / _HOURS.sum()
 
 HEALTH_SKU = "2200-46162-025"
+POLLED_SKU = "2200-48820-025"
 PRICE_BOOK = [f"2200-{46000 + i * 37:05d}-{(i * 7) % 90 + 10:03d}" for i in range(160)] + [
     "UD-SIP-SER-PRV-PH", "UD-SIP-LIC-STD", "UD-SIP-LIC-PRO",
 ]
@@ -169,12 +170,15 @@ def _running_sum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 # --- healthy traffic ------------------------------------------------------------------------
 
-def health_checks(day: Day, accounts: np.ndarray, seconds: tuple[int, int]) -> None:
+def health_checks(day: Day, accounts: np.ndarray, seconds: tuple[int, int],
+                  parts: tuple[str, ...] = (HEALTH_SKU,)) -> None:
+    """checkInventory every `seconds`; with several parts, one per minute of the clock in turn."""
     population = day.population
     positions, times, following = _cadence(day.rng, population.next_check[accounts], day.end,
                                            seconds)
     population.next_check[accounts] = following
-    day.blocks.append(_calls(times, accounts[positions], "checkInventory", part=HEALTH_SKU,
+    part = np.asarray(parts, dtype=object)[(times // 60_000) % len(parts)]
+    day.blocks.append(_calls(times, accounts[positions], "checkInventory", part=part,
                              retryable=True))
 
 
@@ -296,8 +300,10 @@ def _resubmitted_once(day: Day, accounts: np.ndarray, accepted: pl.DataFrame) ->
 
 
 def poller(day: Day, accounts: np.ndarray, accepted: pl.DataFrame) -> None:
-    """Persona A: checkInventory on the health-check SKU every 60 s, day and night."""
-    health_checks(day, accounts, (60, 60))
+    """Persona A: checkInventory every 60 s, day and night, on the health-check SKU and a
+    second SKU in turn: each polled every 2 minutes, and a checking loop over the two (both of
+    NUV-001's checks)."""
+    health_checks(day, accounts, (60, 60), (HEALTH_SKU, POLLED_SKU))
 
 
 def ghost_poller(day: Day, accounts: np.ndarray, accepted: pl.DataFrame) -> None:

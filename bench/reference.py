@@ -23,10 +23,10 @@ SQL = Path(__file__).with_name("reference.sql")
 # (analyzer/detectors.py: KINDS[kind].metrics and COMMON_METRICS).
 METRICS = {
     "polling": ("streak", "streak_span", "median_gap"),
-    "checking-loop": ("count", "sample", "share", "rate"),
-    "unknown-order": ("count", "sample", "share", "rate"),
-    "unknown-product": ("count", "sample", "share", "rate"),
-    "not-found-stream": ("count", "sample", "share", "rate"),
+    "checking-loop": ("count", "sample", "share", "rate", "items"),
+    "unknown-order": ("count", "sample", "share", "rate", "items"),
+    "unknown-product": ("count", "sample", "share", "rate", "items"),
+    "not-found-stream": ("count", "sample", "share", "rate", "items"),
     "repeated-po": ("count", "min_delay", "median_delay"),
 }
 COMMON = ("calls", "span", "sustained")
@@ -47,14 +47,16 @@ def run(fmt: str, path: Path, parameters: dict[str, Any]) -> list[dict[str, Any]
 def _count_measures(row: dict[str, Any]) -> dict[str, Any]:
     """The count kind's sample, share and rate of the worst window. NUV-002's checks count
     every call they select (no `of`), so the sample is the count and the share is 1; the
-    checking loop's come from the SQL. A bench run spans weeks, longer than any window, so the
-    normalised rate is the count itself."""
+    checking loop's come from the SQL, with the items its re-checks are about (NUV-002's
+    checks have no `repeat_of`, so none). A bench run spans weeks, longer than any window, so
+    the normalised rate is the count itself."""
     if row["check_name"] == "checking-loop":
         return {**row, "sample": row["loop_sample"], "share": row["loop_share"],
                 "rate": float(row["count"])}
     if row["check_name"] not in ("unknown-order", "unknown-product", "not-found-stream"):
         return row
-    return {**row, "sample": row["count"], "share": 1.0, "rate": float(row["count"])}
+    return {**row, "sample": row["count"], "share": 1.0, "rate": float(row["count"]),
+            "items": None}
 
 
 def _finding(row: dict[str, Any], severity: dict[str, str]) -> dict[str, Any]:

@@ -141,7 +141,7 @@ counts AS (
 -- window offend, and the finding measures the window with the most re-checks (then the highest
 -- share, then the most checks).
 loop_calls AS (
-    SELECT key_id, ts,
+    SELECT key_id, ts, item,
            coalesce(ts - lag(ts) OVER (PARTITION BY key_id, item ORDER BY ts) < 3600000, false)
                AS repeat
     FROM keyed
@@ -157,8 +157,8 @@ loop_windows AS (
                                RANGE BETWEEN 3600000 - 1 PRECEDING AND CURRENT ROW)
     )
 ),
-loops AS (
-    SELECT key_id, ts FROM (
+loop_rechecks AS (
+    SELECT key_id, ts, item FROM (
         SELECT *, bool_or(qualifies) OVER (
                       PARTITION BY key_id ORDER BY ts
                       RANGE BETWEEN CURRENT ROW AND 3600000 - 1 FOLLOWING
@@ -166,6 +166,14 @@ loops AS (
         FROM loop_windows
     )
     WHERE in_qualifying AND repeat
+),
+-- A loop goes round several items (only_if items >= 2); one item again and again is polling.
+loop_items AS (
+    SELECT key_id, count(DISTINCT item) AS items FROM loop_rechecks
+    GROUP BY key_id HAVING count(DISTINCT item) >= 2
+),
+loops AS (
+    SELECT key_id, ts FROM loop_rechecks WHERE key_id IN (SELECT key_id FROM loop_items)
 ),
 loop_worst AS (
     SELECT key_id,
@@ -256,13 +264,14 @@ described AS (
                WHEN 'checking-loop' THEN w.loop_count
                ELSE f.window_count
            END AS count,
-           w.loop_sample, w.loop_share,
+           w.loop_sample, w.loop_share, li.items,
            (f.last_ms - f.first_ms) / 1000::DOUBLE AS span,
            s.sustained
     FROM findings AS f
     JOIN sustained AS s USING (key_id)
     JOIN detector_keys AS k USING (key_id)
     LEFT JOIN loop_worst AS w USING (key_id)
+    LEFT JOIN loop_items AS li USING (key_id)
 )
 SELECT *,
        CASE

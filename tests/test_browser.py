@@ -91,7 +91,7 @@ def test_report_shows_verdict_findings_and_charts(page):
     assert verdict.inner_text().startswith("FAIL · 11 of 14 clients show anti-patterns")
     assert "deltaware-poller" in verdict.inner_text()
     rows = page.locator("table.findings tbody tr")
-    assert rows.count() == 137
+    assert rows.count() == 136
     assert rows.first.is_visible()
     assert "2200-46162-025" in page.locator("#rule-NUV-001 table.findings").inner_text()
     for chart in ("#chart-calls svg", "#chart-errors svg", "#chart-gaps-NUV-001-polling svg"):
@@ -127,7 +127,7 @@ def test_without_javascript_the_report_is_whole(browser, sample_report):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(sample_report.as_uri())
-    assert page.locator("table.findings tbody tr").count() == 137
+    assert page.locator("table.findings tbody tr").count() == 136
     assert page.locator("#chart-errors svg").is_visible()
     assert page.locator(".table-tools").count() == 0  # no dead controls
     context.close()

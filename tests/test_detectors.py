@@ -297,6 +297,12 @@ def test_count_repeat_of_counts_re_checks_of_items_across_a_rotation():
     out = rechecks(rows, 9).collect()
     assert sorted(out[SOURCE_LINE].to_list()) == list(range(6, 22))
     assert out["count"][0] == 16
+    assert out["items"][0] == 5  # the rule tells a loop (several items) from polling one
+
+
+def test_count_repeat_of_one_item_is_one_item():
+    out = rechecks([("a", m, "health-sku") for m in range(20)], 9).collect()
+    assert out.height == 19 and out["items"].unique().to_list() == [1]
 
 
 def test_count_repeat_of_many_different_items_are_no_repeats():
