@@ -72,7 +72,8 @@ def read_baseline(path: Path, key_orders: KeyOrders | None = None) -> tuple[Base
         raise InputError(f"{where}: not a trafficlint baseline: JSON nested too deeply") from None
     version = document.get(FORMAT) if isinstance(document, dict) else None
     if version not in READABLE or isinstance(version, bool):
-        raise InputError(f"{where}: {FORMAT}: expected {VERSION}; not a trafficlint baseline "
+        raise InputError(f"{where}: {FORMAT}: expected {' or '.join(map(str, sorted(READABLE)))}; "
+                         f"not a trafficlint baseline "
                          f"file (write one with `trafficlint baseline`)")
     findings = document.get("findings")
     if not isinstance(findings, list):

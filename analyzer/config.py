@@ -143,7 +143,14 @@ def _dirs(value: Any, key: str, problems: _Problems, base: Path) -> tuple[Path, 
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.add(key, "expected a list of directories")
         return None
-    return tuple(base / v for v in value)
+    dirs = tuple(base / v for v in value)
+    for index, directory in enumerate(dirs):
+        if not directory.is_dir():
+            problems.add(f"{key}[{index}]", f"{directory}: not a directory (paths are relative "
+                                            f"to the config file)")
+        elif not any(directory.glob("*.yaml")):
+            problems.add(f"{key}[{index}]", f"{directory}: no rule files (*.yaml) in it")
+    return dirs
 
 
 def _ids(value: Any, key: str, problems: _Problems, base: Path) -> tuple[str, ...] | None:

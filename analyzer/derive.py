@@ -211,7 +211,7 @@ def derive(raw: pl.DataFrame, profile: Profile, aliases: Mapping[str, list[str]]
         found = [(text, expr) for text, expr in candidates if expr is not None]
         if found:
             exprs[field.name] = _first(found)
-            where[field.name] = " or ".join(text for text, _ in found)
+            where[field.name] = " or ".join(dict.fromkeys(text for text, _ in found))
     frame = raw.with_columns(list(ctx.extra.values())) if ctx.extra else raw
     selected = frame.select([expr.alias(name) for name, expr in exprs.items()]
                             + [pl.col(SOURCE_LINE)])

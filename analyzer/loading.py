@@ -281,8 +281,9 @@ def choose_profile(raw: RawFile, aliases: Mapping[str, list[str]]) -> tuple[Prof
                 continue
             share = coverage(derive(sample, profile, aliases, infer=infer))
             if share >= 0.5:
+                guessed = " (routes guessed)" if infer else " without guessing routes"
                 return profile, (f"detected: {share:.0%} of the first {sample.height:,} records "
-                                 f"have a timestamp and an operation")
+                                 f"have a timestamp and an operation{guessed}")
             best = max(best, (share, profile), key=lambda pair: pair[0])
     if best[1] is not None and best[0] > 0:
         return best[1], (f"detected, weakly: only {best[0]:.0%} of the first {sample.height:,} "
@@ -294,9 +295,20 @@ def _missing(source: Source, found: list[str], missing: list[str], profiled: boo
     shown = ", ".join(found[:40]) + (" ..." if len(found) > 40 else "") if found else "none"
     hint = (" or choose a mapping profile with --profile (see `trafficlint profiles`)"
             if profiled else "")
+    if len(found) == 1 and (separator := _other_separator(found[0])) is not None:
+        remedy = ("read it with --input-format tsv" if separator == "\t"
+                  else "export it with commas, or convert it first")
+        return (f"{source.display}: one column found, {found[0][:80]!r}: the file looks "
+                f"separated by {separator!r}; trafficlint reads CSV separated by ',' and TSV "
+                f"by tabs: {remedy}")
     return (f"{source.display}: missing required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)} (columns found: {shown}); name yours under `fields:` in "
             f"trafficlint.yaml, e.g. fields: {{{missing[0]}: [your_column]}}{hint}")
+
+
+def _other_separator(header: str) -> str | None:
+    """The separator a one-column header seems split by (Excel writes ';' in many locales)."""
+    return next((sep for sep in (";", "|", "\t") if header.count(sep) >= 1), None)
 
 
 def drop_duplicates(frame: pl.DataFrame) -> tuple[pl.DataFrame, Counter]:

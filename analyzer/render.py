@@ -152,7 +152,7 @@ def _text_header(context: dict[str, Any]) -> list[str]:
     skipped = _reasons(s["skipped_by_reason"])
     return [
         f"trafficlint {context['report']['tool']['version']}: {s['files']} file"
-        f"{'s' if s['files'] != 1 else ''}, {s['rows_analysed']:,} calls from {s['clients']} "
+        f"{'s' if s['files'] != 1 else ''}, {_plural(s['rows_analysed'], 'call')} from {s['clients']} "
         f"client{'s' if s['clients'] != 1 else ''}, {_when(span['first'])} to "
         f"{_when(span['last'])} UTC",
         f"  lines read {s['lines_read']:,}: analysed {s['rows_analysed']:,}, rejected "

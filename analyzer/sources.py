@@ -88,6 +88,21 @@ def _display(path: Path) -> str:
     return path.as_posix()
 
 
+def _looks_like_a_log(path: Path, suffix: str, compression: str | None) -> bool:
+    """Whether a file found in a folder is one of its logs: named as one, or, named as any
+    text (a price book is a .txt too), reading as one."""
+    if suffix in EXTENSIONS or suffix in JSON_EXTENSIONS:
+        return True
+    return suffix in SNIFFED_EXTENSIONS and sniff(path, compression) is not None
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False  # the reader names what is wrong with it
+
+
 def _classify(path: Path, explicit: bool, forced: str | None) -> Source | None:
     """The file's format and compression, or None for a non-log file found in a directory."""
     suffixes = [s.lower() for s in path.suffixes if not _ROTATED.match(s)]
@@ -96,11 +111,15 @@ def _classify(path: Path, explicit: bool, forced: str | None) -> Source | None:
         "" if compression else (suffixes[-1] if suffixes else ""))
     if compression is None and (explicit or inner in SNIFFED_EXTENSIONS):
         compression = _magic(path)
+    if forced and not explicit and not _looks_like_a_log(path, inner, compression):
+        return None  # --input-format names the logs' format; a folder's README is not a log
     fmt = forced or EXTENSIONS.get(inner)
     if fmt is None and (explicit or inner in SNIFFED_EXTENSIONS or inner in JSON_EXTENSIONS):
         fmt = sniff(path, compression) or ("ndjson" if inner in JSON_EXTENSIONS else None)
     if fmt is None:
         if explicit:
+            if _is_empty(path):
+                raise InputError(f"{_display(path)}: the file is empty: no rows to analyse")
             raise InputError(f"{_display(path)}: cannot tell the log format; name it with "
                              f"--input-format ({', '.join(FORMATS)})")
         return None

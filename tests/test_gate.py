@@ -367,7 +367,7 @@ def test_suppressed_findings_are_not_recorded(cli, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("{not json", "base.json:1: not valid JSON: Expecting property name enclosed in double "
                   "quotes"),
-    ('{"findings": []}', "base.json: trafficlint_baseline: expected 2; not a trafficlint "
+    ('{"findings": []}', "base.json: trafficlint_baseline: expected 1 or 2; not a trafficlint "
                          "baseline file (write one with `trafficlint baseline`)"),
     ('{"trafficlint_baseline": 2, "findings": {}}', "base.json: findings: expected a list"),
     ('{"trafficlint_baseline": 2, "findings": [{"fingerprint": "0000000000000000", '
