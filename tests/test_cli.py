@@ -351,3 +351,35 @@ def test_one_early_call_is_not_plural(cli, tmp_path):
     assert (code, err) == (1, "")
     assert "1 calls" not in out
     assert "sooner than the server asked (early calls: 1;" in out
+
+
+def test_a_semicolon_separated_csv_is_named_as_such(cli, tmp_path):
+    (tmp_path / "excel.csv").write_text("timestamp;operation;client_id\n"
+                                        "2026-11-16T09:00:00Z;checkInventory;acme\n")
+    code, out, err = cli("check", "excel.csv")
+    assert (code, out) == (2, "")
+    assert err == ("trafficlint: error: excel.csv: one column found, "
+                   "'timestamp;operation;client_id': the file looks separated by ';'; "
+                   "trafficlint reads CSV separated by ',' and TSV by tabs: export it with "
+                   "commas, or convert it first\n")
+
+
+def test_an_empty_log_file_is_named_empty(cli, tmp_path):
+    (tmp_path / "app.log").write_bytes(b"")
+    assert cli("check", "app.log") == (
+        2, "", "trafficlint: error: app.log: the file is empty: no rows to analyse\n")
+
+
+def test_a_missing_rules_dir_names_the_config_key(cli, tmp_path):
+    (tmp_path / "trafficlint.yaml").write_text("rules_dirs: [lint-rules]\n")
+    code, out, err = cli("check", FAIL_001)
+    assert (code, out) == (2, "")
+    assert err.startswith("trafficlint: error: trafficlint.yaml: rules_dirs[0]: ")
+    assert err.endswith("lint-rules: not a directory (paths are relative to the config file)\n")
+
+
+def test_a_forced_format_skips_a_folders_non_logs(cli):
+    code, out, err = cli("inspect", str(REPO / "sample_logs"), "--input-format", "ndjson")
+    assert (code, err) == (0, "")
+    assert "generate.py" in out and "price-book.txt" in out  # listed as not logs, ignored
+    assert "invalid JSON" not in out
