@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
@@ -50,7 +53,8 @@ def _guarded(command: Callable) -> Callable:
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with _signals_exit():
+                return command(*args, **kwargs)
         except TrafficlintError as exc:
             for message in exc.messages:
                 click.echo(f"trafficlint: error: {_safe_message(message)}", err=True)
@@ -65,6 +69,30 @@ def _guarded(command: Callable) -> Callable:
                        "traceback and report it.", err=True)
             sys.exit(EXIT_BUG)
     return wrapper
+
+
+# Ctrl-C, `timeout`, `docker stop` and a cancelled CI job end a run by a signal. Turned into an
+# exit, it unwinds like any other: the spilled rows (log values, unredacted) are removed, no
+# half-written report is left, and the code says "interrupted" (128 + the signal), not "findings".
+_STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                          if hasattr(signal, name))
+
+
+@contextmanager
+def _signals_exit() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (a test runner's worker, say)
+        return
+    previous = {sig: signal.signal(sig, _exit_on_signal) for sig in _STOPPING_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _safe_message(message: str) -> str:

@@ -383,3 +383,26 @@ def test_a_forced_format_skips_a_folders_non_logs(cli):
     assert (code, err) == (0, "")
     assert "generate.py" in out and "price-book.txt" in out  # listed as not logs, ignored
     assert "invalid JSON" not in out
+
+
+def test_a_terminated_run_exits_143_and_leaves_no_spilled_rows(tmp_path):
+    """`timeout`, `docker stop` and cancelled CI jobs send SIGTERM: the run unwinds, removing
+    its spilled rows (unredacted log values), and says it was stopped (128 + 15)."""
+    spill = tmp_path / "tmp"
+    spill.mkdir()
+    script = (
+        "import os, signal, sys\n"
+        "from analyzer import cli, rowstore\n"
+        "rowstore.SPILL_ROWS = 0\n"
+        "add = rowstore.RowStore.add\n"
+        "def add_then_stop(self, *args, **kwargs):\n"
+        "    add(self, *args, **kwargs)\n"
+        "    if self.spilled:\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "rowstore.RowStore.add = add_then_stop\n"
+        f"sys.argv = ['trafficlint', 'check', {FAIL_001!r}]\n"
+        "cli.main()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "TMPDIR": str(spill)}, cwd=tmp_path, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (143, "", "")
+    assert list(spill.iterdir()) == []
