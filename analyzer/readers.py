@@ -233,7 +233,8 @@ def ndjson_lines(data: bytes, columns: list[str], first_line: int = 1) -> RawFil
         except POLARS_FAILURES:
             frame = None
         # Polars skips blank lines, so a count short of the lines means some were blank.
-        if frame is not None and frame.height == lines and not _has_nested(frame, data):
+        if (frame is not None and frame.height == lines and not _has_nested(frame, data)
+                and not _SURROGATE_ESCAPE.search(data)):
             return RawFile(_fast_frame(frame, columns, first_line), lines, columns)
     return _read_ndjson_exact(data, columns, lines, first_line)
 
@@ -303,7 +304,24 @@ def _json_object(raw: bytes) -> dict | str:
         return "JSON nested too deeply"
     except (UnicodeDecodeError, ValueError):
         return "invalid UTF-8" if _not_utf8(raw) else "invalid JSON"
-    return record if isinstance(record, dict) else "JSON value is not an object"
+    if not isinstance(record, dict):
+        return "JSON value is not an object"
+    if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(record):
+        return "invalid JSON string: a lone UTF-16 surrogate escape"
+    return record
+
+
+# A \uD800-\uDFFF escape: half of a pair that writes a character beyond U+FFFF, or, alone,
+# text no UTF-8 can hold (json.loads keeps it; Polars reads it as something else again).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _has_lone_surrogate(record: dict) -> bool:
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _not_utf8(raw: bytes) -> bool:

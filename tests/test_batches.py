@@ -68,6 +68,8 @@ NDJSON_LINES = [
     b"5",
     b'{"timestamp": "2026-01-01T09:00:09Z", "operation": "x"} trailing',
     b'{"timestamp": "2026-01-01T09:00:10Z", "operation": "x", "http_status": 99}',
+    b'{"timestamp": "2026-01-01T09:00:14Z", "operation": "x", "client_id": "\\ud83d\\ude00"}',
+    b'{"timestamp": "2026-01-01T09:00:15Z", "operation": "x", "client_id": "\\ud83d"}',
 ]
 NDJSON_DAMAGED = [
     b'{"timestamp": "2026-01-01T09:00:11Z", "operation": "x\x00"}',
@@ -233,3 +235,11 @@ def test_ndjson_keys_are_sampled_through_the_whole_file():
     lines = [b'{"a": 1}'] * 5000 + [b'{"a": 1, "late": 2}'] * 3 + [b'{"a": 1}'] * 5000
     assert readers._json_keys(b"\n".join(lines)) == ["a", "late"]
     assert readers._json_keys(b"\n".join(lines[:1000])) == ["a"]
+
+
+def test_a_lone_surrogate_escape_is_a_reject_and_a_pair_a_character(tmp_path, monkeypatch):
+    path = write(tmp_path / "log.ndjson", NDJSON_LINES[-2:], None, b"\n")
+    frame, inputs, rejects = loaded(path, monkeypatch)
+    assert frame["client_id"].to_list() == ["\U0001f600"]
+    assert [(r.line, r.reason) for r in rejects] == [
+        (2, "invalid JSON string: a lone UTF-16 surrogate escape")]
