@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -60,6 +60,10 @@ PARQUET_BATCH_ROWS = 100_000
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 PARSERS = min(os.cpu_count() or 1, 4)  # chunks parsed and typed at once
+# Each NDJSON chunk's keys are sampled too (about 1 % of its lines, a millisecond or two), so
+# that a key the file's sample missed is found where it first turns up in numbers.
+CHUNK_KEY_STRETCHES = 4
+CHUNK_KEY_BYTES = 16 * 1024
 T = TypeVar("T")
 
 
@@ -72,16 +76,27 @@ class Batch:
 Pending = Callable[[], Batch]  # a batch whose chunk is read, to be parsed by calling it
 
 
+class MoreColumns(Exception):
+    """A chunk of a streamed NDJSON file has keys, mapped to fields, that the file's sample
+    missed (a compressed file is sampled at its head only): read the file again with them."""
+
+    def __init__(self, keys: list[str]):
+        super().__init__(", ".join(keys))
+        self.keys = keys
+
+
 def read_batches(source: Source, select: Select) -> Iterator[Batch]:
     """The file's records, a batch at a time; may raise ReadWhole before or after yielding."""
     for pending in pending_batches(source, select):
         yield pending()
 
 
-def pending_batches(source: Source, select: Select) -> Iterator[Pending]:
+def pending_batches(source: Source, select: Select,
+                    known_keys: Sequence[str] = ()) -> Iterator[Pending]:
     """The file's batches in order, each as a function that parses it, so that the chunks are
     read in order and parsed side by side (Polars works outside the interpreter lock); this or
-    the functions may raise ReadWhole."""
+    the functions may raise ReadWhole, and NDJSON MoreColumns (`known_keys` are then added to
+    the file's own)."""
     if source.format == "parquet" and source.compression is None:
         yield from map(_ready, _parquet(source, select, PARQUET_BATCH_ROWS))
         return
@@ -100,7 +115,8 @@ def pending_batches(source: Source, select: Select) -> Iterator[Pending]:
     total = max(_size(source), 1)
     every = _chain(first, second, pieces)
     if source.format == "ndjson":
-        yield from _ndjson(every, select(_file_json_keys(source, total)), total)
+        keys = list(dict.fromkeys([*_file_json_keys(source, total), *known_keys]))
+        yield from _ndjson(every, keys, select, total)
     else:
         yield from _delimited(every, "\t" if source.format == "tsv" else ",", select, total)
 
@@ -215,12 +231,24 @@ def _share(read_so_far: int, total: int) -> float:
 
 # --- NDJSON -------------------------------------------------------------------------------
 
-def _ndjson(pieces: Iterator[Chunk], columns: list[str], total: int) -> Iterator[Pending]:
+def _ndjson(pieces: Iterator[Chunk], keys: list[str], select: Select,
+            total: int) -> Iterator[Pending]:
+    columns = select(keys)
     done = 0
     for chunk in pieces:
+        _check_keys(chunk.data, keys, columns, select)
         done += len(chunk.data)
         yield partial(_batch, _share(done, total), ndjson_lines, chunk.data, columns,
                       chunk.first_line)
+
+
+def _check_keys(data: bytes, keys: list[str], columns: list[str], select: Select) -> None:
+    """MoreColumns when a sample of the chunk has keys that would add columns."""
+    step = max(len(data) // CHUNK_KEY_STRETCHES, 1)
+    spread = (data[at:at + CHUNK_KEY_BYTES] for at in range(step, len(data), step))
+    new = [key for key in json_keys(data[:CHUNK_KEY_BYTES], spread) if key not in keys]
+    if new and select([*keys, *new]) != columns:
+        raise MoreColumns([*keys, *new])
 
 
 # --- CSV / TSV ----------------------------------------------------------------------------

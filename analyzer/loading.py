@@ -18,7 +18,15 @@ from datetime import datetime
 
 import polars as pl
 
-from analyzer.batches import Batch, Pending, ReadWhole, in_order, pending_batches, read_ahead
+from analyzer.batches import (
+    Batch,
+    MoreColumns,
+    Pending,
+    ReadWhole,
+    in_order,
+    pending_batches,
+    read_ahead,
+)
 from analyzer.derive import Derived, coverage, derive
 from analyzer.errors import InputError
 from analyzer.mapping import resolve_columns
@@ -140,9 +148,16 @@ def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
                progress: _FileProgress):
     """Read one file into the store, a batch at a time; its stats, rejected lines and span."""
     select = _selector(options)
+    keys: list[str] = []
     try:
-        return _load_batches(source, options, store,
-                             read_ahead(pending_batches(source, select)), expected, progress)
+        while True:
+            try:
+                return _load_batches(source, options, store,
+                                     read_ahead(pending_batches(source, select, keys)),
+                                     expected, progress)
+            except MoreColumns as more:
+                store.discard(source.display)
+                keys = more.keys
     except ReadWhole:
         store.discard(source.display)
         whole = iter([lambda: Batch(read(source, select), 1.0)])

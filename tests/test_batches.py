@@ -13,7 +13,7 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer import batches, compressed, readers
+from analyzer import batches, chunks, compressed, readers
 from analyzer.errors import InputError
 from analyzer.loading import LoadOptions, load
 
@@ -82,6 +82,8 @@ NDJSON_DAMAGED = [
 def loaded(path: Path, monkeypatch, chunk_bytes: int = WHOLE, parquet_rows: int = WHOLE):
     monkeypatch.setattr(readers, "MAX_LINE_BYTES", SHORT_LINE_CAP)
     monkeypatch.setattr(batches, "CHUNK_BYTES", chunk_bytes)
+    # Compressed input is read 1 MiB at a time: small reads make small files many chunks too.
+    monkeypatch.setattr(chunks, "_COMPRESSED_READ", 64 if chunk_bytes < WHOLE else 1 << 20)
     monkeypatch.setattr(batches, "PARQUET_BATCH_ROWS", parquet_rows)
     try:
         result = load([str(path)], LoadOptions({}, "default"))
@@ -219,14 +221,17 @@ def test_utf16_in_chunks_reads_as_whole(tmp_path, monkeypatch, encoding):
     assert_same(whole, loaded(path, monkeypatch, chunk_bytes=64))
 
 
+@pytest.mark.parametrize("compression", [None, "gzip"])
 @pytest.mark.parametrize("chunk_bytes", [WHOLE, 4096], ids=["whole", "in-chunks"])
-def test_an_ndjson_key_first_seen_late_is_read(tmp_path, monkeypatch, chunk_bytes):
+def test_an_ndjson_key_first_seen_late_is_read(tmp_path, monkeypatch, chunk_bytes, compression):
     """Loggers leave out empty fields: here error_code first appears after 2,500 successful
-    calls, past the first lines whose keys name the columns."""
+    calls, past the first lines whose keys name the columns (a compressed file streamed in
+    chunks is sampled at its head only: a later chunk finds the key, and the file is read
+    again with it)."""
     ok = [b'{"timestamp": "2026-01-01T09:00:00Z", "operation": "checkInventory"}'] * 2500
     failed = [b'{"timestamp": "2026-01-01T10:00:00Z", "operation": "orderStatus", '
               b'"error_code": "404"}'] * 5
-    path = write(tmp_path / "log.ndjson", ok + failed + ok[:500], None, b"\n")
+    path = write(tmp_path / "log.ndjson", ok + failed + ok[:500], compression, b"\n")
     frame = loaded(path, monkeypatch, chunk_bytes=chunk_bytes)[0]
     assert frame["error_code"].drop_nulls().to_list() == ["404"] * 5
 
