@@ -225,7 +225,8 @@ def _size(source: Source) -> int:
 
 
 def _share(read_so_far: int, total: int) -> float:
-    # A compressed file decompresses to more bytes than it holds: then this runs ahead.
+    """How far through the file: bytes of the file read (compressed bytes, for a compressed
+    one) over its size."""
     return min(read_so_far / total, 1.0)
 
 
@@ -234,11 +235,9 @@ def _share(read_so_far: int, total: int) -> float:
 def _ndjson(pieces: Iterator[Chunk], keys: list[str], select: Select,
             total: int) -> Iterator[Pending]:
     columns = select(keys)
-    done = 0
     for chunk in pieces:
         _check_keys(chunk.data, keys, columns, select)
-        done += len(chunk.data)
-        yield partial(_batch, _share(done, total), ndjson_lines, chunk.data, columns,
+        yield partial(_batch, _share(chunk.consumed, total), ndjson_lines, chunk.data, columns,
                       chunk.first_line)
 
 
@@ -264,12 +263,10 @@ def _delimited(pieces: Iterator[Chunk], separator: str, select: Select,
     columns = select(header)
     header_line = line + b"\n"
     skipped = Counter({"header line": 1})
-    done = len(first.data)
-    yield partial(_batch, _share(done, total), _csv_chunk, header_line, body, first.lines - 1,
-                  separator, columns, 2, skipped)
+    yield partial(_batch, _share(first.consumed, total), _csv_chunk, header_line, body,
+                  first.lines - 1, separator, columns, 2, skipped)
     for chunk in pieces:
-        done += len(chunk.data)
-        yield partial(_batch, _share(done, total), _csv_chunk, header_line, chunk.data,
+        yield partial(_batch, _share(chunk.consumed, total), _csv_chunk, header_line, chunk.data,
                       chunk.lines, separator, columns, chunk.first_line, Counter())
 
 

@@ -36,6 +36,9 @@ class Chunk:
     data: bytes
     first_line: int  # the number of its first line in the file, from 1
     lines: int
+    # Bytes of the file itself read so far: of a compressed file, the compressed bytes, so that
+    # consumed / file size is how far through the file this chunk is.
+    consumed: int = 0
 
 
 def chunks(source: Source, size: int) -> Iterator[Chunk]:
@@ -51,11 +54,11 @@ def chunks(source: Source, size: int) -> Iterator[Chunk]:
             # One copy at most: a slice of the whole block is the block itself.
             data = carry + block[:cut] if carry else block[:cut]
             carry = block[cut:]
-            chunk = Chunk(data, first_line, data.count(b"\n"))
+            chunk = Chunk(data, first_line, data.count(b"\n"), raw.tell())
             first_line += chunk.lines
             yield chunk
         if carry:
-            yield Chunk(carry, first_line, line_count(carry))
+            yield Chunk(carry, first_line, line_count(carry), raw.tell())
 
 
 def head(source: Source, size: int) -> bytes:
