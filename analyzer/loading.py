@@ -13,6 +13,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -152,9 +153,8 @@ def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
     try:
         while True:
             try:
-                return _load_batches(source, options, store,
-                                     read_ahead(pending_batches(source, select, keys)),
-                                     expected, progress)
+                with closing(read_ahead(pending_batches(source, select, keys))) as pending:
+                    return _load_batches(source, options, store, pending, expected, progress)
             except MoreColumns as more:
                 store.discard(source.display)
                 keys = more.keys
@@ -178,11 +178,13 @@ def _load_batches(source: Source, options: LoadOptions, store: RowStore,
         return batch, normalise(derived.frame, source.display, options.default_client,
                                 options.timezone)
 
-    rest = in_order(lambda parse: typed(parse()), pending)
-    for batch, done in itertools.chain([typed(first, mapped.derived)], rest):
-        account.add(batch.raw, done)
-        store.add(done.frame, lambda share=batch.consumed: expected(share))
-        progress.reached(batch.consumed)
+    # Closed as soon as the file is done with, an error included: the parsers stop, and hold
+    # no chunk while the file is read again another way.
+    with closing(in_order(lambda parse: typed(parse()), pending)) as rest:
+        for batch, done in itertools.chain([typed(first, mapped.derived)], rest):
+            account.add(batch.raw, done)
+            store.add(done.frame, lambda share=batch.consumed: expected(share))
+            progress.reached(batch.consumed)
     progress.reached(1.0)
     return account.stats(), account.rejects, (account.first, account.last)
 
