@@ -17,6 +17,7 @@ is rejected for damage, and at which line, is then decided in one place (`reader
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -42,6 +43,7 @@ from analyzer.readers import (
     _header,
     _overlong_lines,
     _polars_csv,
+    _renumbered,
     json_keys,
     key_stretch_offsets,
     ndjson_lines,
@@ -58,6 +60,8 @@ CHUNK_BYTES = 8 * 1024 * 1024
 # whole check), in the same time.
 PARQUET_BATCH_ROWS = 100_000
 _BOM = b"\xef\xbb\xbf"
+_BLANK_CSV = re.compile(rb"[ \t\r]*")
+_BLANK_TSV = re.compile(rb"[ \r]*")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 PARSERS = min(os.cpu_count() or 1, 4)  # chunks parsed and typed at once
 # Each NDJSON chunk's keys are sampled too (about 1 % of its lines, a millisecond or two), so
@@ -281,13 +285,36 @@ def _csv_chunk(head: bytes, body: bytes, lines: int, separator: str, columns: li
     """A stretch of whole records, through Polars. An odd number of quotes means a quoted
     field runs on into the next chunk; a blank line would be a row of nulls to Polars."""
     body = _lone_cr(body)
-    if (b'"' in body and body.count(b'"') % 2) or _has_blank_line(body):
+    if b'"' in body and body.count(b'"') % 2:
         raise ReadWhole
+    total = lines + sum(skipped.values())
+    blank = _blank_lines(body, separator) if _has_blank_line(body) else []
+    if blank:
+        body = _without_lines(body, blank)
+        skipped = skipped + Counter({"blank line": len(blank)})
     frame = _polars_csv(head + body, separator, columns)
-    if frame is None or frame.height != lines:
+    if frame is None or frame.height != lines - len(blank):
         raise ReadWhole
-    return RawFile(_fast_frame(frame, columns, first_line), lines + sum(skipped.values()),
-                   columns, skipped=skipped)
+    raw = RawFile(_fast_frame(frame, columns, first_line), total, columns, skipped=skipped)
+    return _renumbered(raw, [first_line + index for index in blank]) if blank else raw
+
+
+def _blank_lines(body: bytes, separator: str) -> list[int]:
+    """Indexes of the lines that the whole CSV reader skips as blank: nothing but spaces
+    and CRs (and tabs, in CSV; in TSV a tab separates two empty fields)."""
+    blank = _BLANK_CSV if separator == "," else _BLANK_TSV
+    return [index for index, line in enumerate(_lines_of(body)) if blank.fullmatch(line)]
+
+
+def _without_lines(body: bytes, indexes: list[int]) -> bytes:
+    drop = set(indexes)
+    kept = [line for index, line in enumerate(_lines_of(body)) if index not in drop]
+    return b"".join(line + b"\n" for line in kept)
+
+
+def _lines_of(body: bytes) -> list[bytes]:
+    lines = body.split(b"\n")
+    return lines[:-1] if lines[-1] == b"" else lines
 
 
 # --- Parquet ------------------------------------------------------------------------------
