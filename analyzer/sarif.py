@@ -8,8 +8,8 @@ reason, and with a baseline each result has its `baselineState` (new, updated, u
 Findings the baseline records and this run no longer has are counted in the run's summary
 property, not written as `absent` results: those would have no location, which code scanning
 refuses, and it closes alerts that stop appearing anyway. Each rule carries its documentation
-as help text. Rejected input rows are reported as notifications, so nothing is lost silently
-here either.
+as help text. Rejected input rows and the report's notices are reported as notifications, so
+nothing is lost silently here either.
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ def _invocation(report: dict[str, Any]) -> dict[str, Any]:
     notes = [{"level": "warning",
               "message": {"text": message_text(f"{n:,} input rows rejected: {reason}")}}
              for reason, n in summary["rejected_by_reason"].items()]
+    notes += [{"level": "warning", "message": {"text": message_text(notice)}}
+              for notice in report["notices"]]
     return {"executionSuccessful": True, "toolExecutionNotifications": notes}
 
 

@@ -52,3 +52,12 @@ def test_a_selection_says_what_ran(cli):
 def test_a_complete_log_has_no_notices(cli):
     code, out, _ = cli("check", str(FAIL_001), "--format", "json")
     assert (code, json.loads(out)["notices"]) == (1, [])
+
+
+def test_sarif_carries_the_notices_as_notifications(cli, tmp_path):
+    code, out, _ = cli("check", str(renamed(tmp_path)), "--select", "NUV-001", "--format", "sarif")
+    notes = json.loads(out)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert code == 0
+    assert [n["message"]["text"][:40] for n in notes] == [
+        "no file has a client_id column: every ca", "no file has the columns part_number, htt",
+        "only the selected rules ran (NUV-001): a"]
