@@ -124,13 +124,16 @@ def _measure(spec: Mapping[str, Any], kind: Kind, options: Mapping[str, Any],
              metric_kinds: Mapping[str, str], resolve, fail) -> tuple[str, str] | None:
     """The metric a finding shows and its limit in words: the rule's `measure`, else the one
     threshold of its `only_if`, else the kind's own."""
+    default = kind.measure(options)
     if "measure" in spec:
+        if default is not None and spec["measure"] == default[0]:
+            return default  # the kind's own, where `only_if` would otherwise pick another
         if spec["measure"] not in kind.limits:
-            fail("measure", f"expected one of: {', '.join(kind.limits) or 'none'} "
+            allowed = dict.fromkeys([*kind.limits, *([default[0]] if default else [])])
+            fail("measure", f"expected one of: {', '.join(allowed) or 'none'} "
                             f"(got {spec['measure']!r})")
             return None
         return spec["measure"], kind.limits[spec["measure"]](options)
-    default = kind.measure(options)
     if "only_if" in spec:
         return _gate_measure(spec["only_if"], metric_kinds, resolve, default)
     return default

@@ -158,10 +158,19 @@ def count(frame: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.La
 
 
 def _with_items(offending: pl.LazyFrame, keys: list[str], opt: Mapping[str, Any]) -> pl.LazyFrame:
-    """The offending calls with `items`: how many values of `repeat_of` they are about."""
+    """The offending calls (of `by_key` rows) with `items`: the most values of `repeat_of` that
+    one stretch of them is about, a stretch ending where the next offending call is a whole
+    `window` or more later."""
     field = opt.get("repeat_of")
-    items = pl.col(field).n_unique().over(keys) if field is not None else pl.lit(None)
-    return offending.with_columns(items=items.cast(pl.Int64))
+    if field is None:
+        return offending.with_columns(items=pl.lit(None, dtype=pl.Int64))
+    if opt.get("window") is None:
+        return offending.with_columns(items=pl.col(field).n_unique().over(keys).cast(pl.Int64))
+    window = pl.duration(milliseconds=round(opt["window"] * 1000))
+    starts = ~same_key() | (pl.col(TS).diff() >= window)
+    offending = offending.with_columns(_stretch=starts.fill_null(True).cum_sum())
+    items = pl.col(field).n_unique().over("_stretch").max().over(keys)
+    return offending.with_columns(items=items.cast(pl.Int64)).drop("_stretch")
 
 
 def _window_start(keys: list[str], seconds: float) -> list[pl.Expr]:
@@ -410,8 +419,8 @@ KINDS: dict[str, Kind] = {
             "share": (RATIO, "counted calls as a share of the calls in that window"),
             "sample": (INTEGER, "calls of the key in that window"),
             "rate": (NUMBER, "counted calls in that window, normalised to a whole window"),
-            "items": (INTEGER, "with `repeat_of`: how many of its values the key's offending "
-                               "calls are about (empty without it)"),
+            "items": (INTEGER, "with `repeat_of`: the most of its values one stretch of the "
+                               "key's offending calls is about (empty without it)"),
         },
         measure=_count_measure,
         check=_count_checks,

@@ -168,9 +168,19 @@ loop_rechecks AS (
     WHERE in_qualifying AND repeat
 ),
 -- A loop goes round several items (only_if items >= 2); one item again and again is polling.
+-- ... within one stretch of re-checks (a stretch ends an hour or more before the next).
+loop_stretches AS (
+    SELECT key_id, item,
+           sum(CASE WHEN previous IS NULL OR ts - previous >= 3600000 THEN 1 ELSE 0 END)
+               OVER (PARTITION BY key_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS stretch
+    FROM (SELECT *, lag(ts) OVER (PARTITION BY key_id ORDER BY ts) AS previous
+          FROM loop_rechecks)
+),
 loop_items AS (
-    SELECT key_id, count(DISTINCT item) AS items FROM loop_rechecks
-    GROUP BY key_id HAVING count(DISTINCT item) >= 2
+    SELECT key_id, max(items) AS items
+    FROM (SELECT key_id, stretch, count(DISTINCT item) AS items FROM loop_stretches
+          GROUP BY key_id, stretch)
+    GROUP BY key_id HAVING max(items) >= 2
 ),
 loops AS (
     SELECT key_id, ts FROM loop_rechecks WHERE key_id IN (SELECT key_id FROM loop_items)

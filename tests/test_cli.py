@@ -406,3 +406,10 @@ def test_a_terminated_run_exits_143_and_leaves_no_spilled_rows(tmp_path):
                           env={**os.environ, "TMPDIR": str(spill)}, cwd=tmp_path, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (143, "", "")
     assert list(spill.iterdir()) == []
+
+
+def test_a_checking_loop_is_measured_in_re_checks_an_hour(cli):
+    code, out, _ = cli("check", str(CASES / "NUV-001" / "fail-loop.csv"), "--select", "NUV-001")
+    assert code == 1
+    assert "16 calls 2026-11-17 10:15:00 to 2026-11-17 11:00:00; measured 16 (limit: at most " \
+           "11 per 1 h)" in out

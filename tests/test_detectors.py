@@ -439,3 +439,11 @@ def test_streak_a_long_pause_ends_the_run():
 def test_streak_keys_are_separate():
     rows = [("a", 2 * i, False) for i in range(3)] + [("b", 2 * i + 1, False) for i in range(3)]
     assert lines(streak(rows, max_length=3)) == []
+
+
+def test_count_repeat_of_two_bursts_of_one_item_each_are_one_item():
+    # AAA every 4 minutes for an hour, then BBB the same way four hours later: two polling
+    # bursts, not a loop over two items.
+    rows = [("a", 4 * i, "AAA") for i in range(16)] + [("a", 300 + 4 * i, "BBB") for i in range(16)]
+    out = rechecks(rows, 9).collect()
+    assert out.height == 30 and out["items"].unique().to_list() == [1]

@@ -209,7 +209,7 @@ def detector_problems(tmp_path: Path, detector: str) -> list[str]:
      short_gap: 1m
      measure: count
      message: "{streak}"
-     """, "detect[0].measure: expected one of: none (got 'count')"),
+     """, "detect[0].measure: expected one of: median_gap (got 'count')"),
     ("""\
      kind: sequence
      key: [client_id]
