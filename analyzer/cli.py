@@ -83,7 +83,9 @@ def _signals_exit() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers (a test runner's worker, say)
         return
-    previous = {sig: signal.signal(sig, _exit_on_signal) for sig in _STOPPING_SIGNALS}
+    # A signal the caller chose to ignore (nohup ignores SIGHUP) stays ignored.
+    previous = {sig: signal.signal(sig, _exit_on_signal) for sig in _STOPPING_SIGNALS
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield
     finally:

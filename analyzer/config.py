@@ -22,6 +22,7 @@ from analyzer.maintenance import Window, parse_windows
 from analyzer.model import SuppressionEntry
 from analyzer.redact import DEFAULT as DEFAULT_REDACTOR
 from analyzer.redact import Redactor, check_pattern, redactor
+from analyzer.rules import rule_files
 from analyzer.safe_yaml import load_yaml_file
 from analyzer.schema import DEFAULT_CLIENT, FIELDS_BY_NAME
 from analyzer.severity import FAIL_ON_CHOICES, LEVELS, Escalation, Severity
@@ -148,8 +149,8 @@ def _dirs(value: Any, key: str, problems: _Problems, base: Path) -> tuple[Path, 
         if not directory.is_dir():
             problems.add(f"{key}[{index}]", f"{directory}: not a directory (paths are relative "
                                             f"to the config file)")
-        elif not any(directory.glob("*.yaml")):
-            problems.add(f"{key}[{index}]", f"{directory}: no rule files (*.yaml) in it")
+        elif not rule_files(directory):
+            problems.add(f"{key}[{index}]", f"{directory}: no rule files (*.yaml, *.yml) in it")
     return dirs
 
 

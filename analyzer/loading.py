@@ -160,7 +160,9 @@ def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
                 keys = more.keys
     except ReadWhole:
         store.discard(source.display)
-        whole = iter([lambda: Batch(read(source, select), 1.0)])
+        # Keys a chunk revealed stay known: the whole reader samples the file again.
+        with_keys = (lambda found: select(list(dict.fromkeys([*found, *keys])))) if keys else select
+        whole = iter([lambda: Batch(read(source, with_keys), 1.0)])
         return _load_batches(source, options, store, whole, expected, progress)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from analyzer.binding import bind
 from analyzer.config import Config
 from analyzer.errors import ConfigError, RuleError
-from analyzer.rules import BoundRule, Rule, check_param_value, parse_rule
+from analyzer.rules import BoundRule, Rule, check_param_value, parse_rule, rule_files
 
 
 def builtin_rules_dir() -> Path:
@@ -29,9 +29,9 @@ def load_rules(directories: list[Path]) -> list[Rule]:
         if not directory.is_dir():
             problems.append(f"{directory}: not a directory of rule files")
             continue
-        files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+        files = rule_files(directory)
         if not files:
-            problems.append(f"{directory}: no rule files (*.yaml) found")
+            problems.append(f"{directory}: no rule files (*.yaml, *.yml) found")
         for path in files:
             rule, found = _check(path)
             problems.extend(found)

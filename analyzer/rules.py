@@ -133,6 +133,11 @@ class BoundRule:
         return display_value(param.type, self.params[name])
 
 
+def rule_files(directory: Path) -> list[Path]:
+    """The rule files of a directory, in name order."""
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
 def display_value(kind: str, value: Any) -> str:
     if kind == "duration":
         return format_duration(parse_duration(value))

@@ -88,12 +88,18 @@ def _display(path: Path) -> str:
     return path.as_posix()
 
 
+# Files a log folder holds besides its logs: with --input-format, they are still not logs.
+NOT_LOGS = (".py", ".sh", ".md", ".rst", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
+            ".html", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".xlsx", ".docx", ".zip")
+
+
 def _looks_like_a_log(path: Path, suffix: str, compression: str | None) -> bool:
-    """Whether a file found in a folder is one of its logs: named as one, or, named as any
-    text (a price book is a .txt too), reading as one."""
-    if suffix in EXTENSIONS or suffix in JSON_EXTENSIONS:
-        return True
-    return suffix in SNIFFED_EXTENSIONS and sniff(path, compression) is not None
+    """Whether a file found in a folder may be one of its logs when the format is forced:
+    anything not named as another kind of file (rotated logs have names of every sort), and
+    a .txt only if it reads as a log (a price book is a .txt too)."""
+    if suffix in NOT_LOGS:
+        return False
+    return suffix != ".txt" or sniff(path, compression) is not None
 
 
 def _is_empty(path: Path) -> bool:

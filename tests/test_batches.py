@@ -248,3 +248,16 @@ def test_a_lone_surrogate_escape_is_a_reject_and_a_pair_a_character(tmp_path, mo
     assert frame["client_id"].to_list() == ["\U0001f600"]
     assert [(r.line, r.reason) for r in rejects] == [
         (2, "invalid JSON string: a lone UTF-16 surrogate escape")]
+
+
+def test_a_key_a_chunk_revealed_survives_a_whole_read(tmp_path, monkeypatch):
+    """The late key makes the file be read again; a NUL line near its end then makes it be
+    read whole: error_code must still be read."""
+    ok = [b'{"timestamp": "2026-01-01T09:00:00Z", "operation": "checkInventory"}'] * 2500
+    failed = [b'{"timestamp": "2026-01-01T10:00:00Z", "operation": "orderStatus", '
+              b'"error_code": "404"}'] * 5
+    path = write(tmp_path / "log.ndjson", ok + failed + ok[:500] + [b"\x00"], "gzip", b"\n")
+    monkeypatch.setattr(readers, "KEY_STRETCHES", 1)  # the whole reader's sample misses it
+    frame, inputs, rejects = loaded(path, monkeypatch, chunk_bytes=4096)
+    assert frame["error_code"].drop_nulls().to_list() == ["404"] * 5
+    assert [r.line for r in rejects] == [3006]

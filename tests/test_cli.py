@@ -413,3 +413,42 @@ def test_a_checking_loop_is_measured_in_re_checks_an_hour(cli):
     assert code == 1
     assert "16 calls 2026-11-17 10:15:00 to 2026-11-17 11:00:00; measured 16 (limit: at most " \
            "11 per 1 h)" in out
+
+
+def test_a_forced_format_reads_rotated_logs_of_any_name(cli, tmp_path):
+    logs = tmp_path / "rot"
+    logs.mkdir()
+    for name in ("access.log-20261116", "api-access.2026-11-16"):
+        (logs / name).write_bytes((REPO / "tests/fixtures/formats/nginx/access.log").read_bytes())
+    (logs / "rotate.sh").write_text("logrotate /etc/logrotate.conf\n")
+    code, out, err = cli("inspect", str(logs), "--input-format", "access-log")
+    assert (code, err) == (0, "")
+    assert out.count("profile  hub-rest") == 2 and "not logs, ignored: " in out
+
+
+def test_rule_folders_may_hold_yml_files(cli, tmp_path):
+    (tmp_path / "lint-rules").mkdir()
+    rule = (REPO / "rules" / "NUV-001.yaml").read_text().replace("NUV-001", "ACME-001")
+    (tmp_path / "lint-rules" / "ACME-001.yml").write_text(rule)
+    (tmp_path / "trafficlint.yaml").write_text("rules_dirs: [lint-rules]\n")
+    code, out, err = cli("rules")
+    assert (code, err) == (0, "") and "ACME-001" in out
+
+
+def test_a_signal_the_caller_ignores_stays_ignored(tmp_path):
+    """nohup ignores SIGHUP: a run started that way must not die of one."""
+    script = (
+        "import os, signal, sys\n"
+        "signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+        "from analyzer import cli, rowstore\n"
+        "add = rowstore.RowStore.add\n"
+        "def add_then_hang_up(self, *args, **kwargs):\n"
+        "    add(self, *args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGHUP)\n"
+        "rowstore.RowStore.add = add_then_hang_up\n"
+        f"sys.argv = ['trafficlint', 'check', {FAIL_001!r}]\n"
+        "cli.main()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert (done.returncode, done.stderr) == (1, "")  # the run went on to its findings
+    assert "findings: " in done.stdout
