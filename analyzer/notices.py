@@ -11,8 +11,8 @@ from analyzer.config import Config
 from analyzer.model import FileStats, Inputs
 from analyzer.rules import BoundRule
 
-# A file with at least this share of its lines rejected is named. Ours: one line in ten is
-# more than stray noise; it is a format or time zone the run did not understand.
+# A file with at least this share of its records rejected is named. Ours: one in ten is more
+# than stray noise; it is a format or time zone the run did not understand.
 REJECTED_SHARE = 0.1
 MAX_RULES_NAMED = 8
 # The fields the Order API rules find their anti-patterns by: a log of the Order API without
@@ -31,12 +31,16 @@ def notices(inputs: Inputs, rules: Sequence[BoundRule], config: Config) -> tuple
 def _file_notices(files: Sequence[FileStats]) -> list[str]:
     found = []
     for stats in files:
-        if not stats.rejected_total or stats.rejected_total < REJECTED_SHARE * stats.lines:
-            continue
-        reason, count = max(stats.rejected, key=lambda item: (item[1], item[0]))
-        how_much = "none" if stats.rows == 0 else f"only {stats.rows:,}"
-        found.append(f"{stats.file}: {how_much} of its {stats.lines:,} lines analysed; "
-                     f"{stats.rejected_total:,} rejected, most for: {reason} ({count:,})")
+        judged = stats.rows + stats.rejected_total  # blank and header lines are no calls
+        if stats.rows == 0:
+            reasons = stats.rejected or stats.skipped
+            reason, count = max(reasons, key=lambda item: (item[1], item[0]))
+            found.append(f"{stats.file}: none of its {stats.lines:,} lines analysed; most "
+                         f"for: {reason} ({count:,})")
+        elif stats.rejected_total >= REJECTED_SHARE * judged:
+            reason, count = max(stats.rejected, key=lambda item: (item[1], item[0]))
+            found.append(f"{stats.file}: {stats.rejected_total:,} of its {judged:,} records "
+                         f"rejected, most for: {reason} ({count:,})")
     return found
 
 

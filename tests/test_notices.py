@@ -38,8 +38,28 @@ def test_a_file_mostly_rejected_is_named(cli, tmp_path):
     code, out, err = cli("check", str(naive), str(good), "--format", "json")
     assert (code, err) == (0, "")
     assert json.loads(out)["notices"][0] == (
-        f"{naive}: none of its 21 lines analysed; 20 rejected, most for: timestamp has no UTC "
-        f"offset (name the zone with --timezone) (20)")
+        f"{naive}: none of its 21 lines analysed; most for: timestamp has no UTC offset "
+        f"(name the zone with --timezone) (20)")
+
+
+def test_a_file_with_a_tenth_of_its_records_rejected_is_named(cli, tmp_path):
+    rows = "".join(f"2026-03-02T09:{m:02d}:00Z,checkInventory,acme\n" for m in range(9))
+    (tmp_path / "some.csv").write_text("timestamp,operation,client_id\n" + rows
+                                       + "yesterday,checkInventory,acme\n\n\n\n")
+    (tmp_path / "fewer.csv").write_text("timestamp,operation,client_id\n" + rows * 2
+                                        + "yesterday,checkInventory,acme\n")
+    code, out, _ = cli("check", "some.csv", "fewer.csv", "--format", "json")
+    assert json.loads(out)["notices"][:-1] == [
+        "some.csv: 1 of its 10 records rejected, most for: timestamp not ISO-8601 with offset "
+        "or epoch seconds/milliseconds (1)"]  # blank lines are not records; 1 in 19 is noise
+
+
+def test_a_file_with_nothing_but_a_header_is_named(cli, tmp_path):
+    (tmp_path / "good.csv").write_text("timestamp,operation\n2026-03-02T09:00:00Z,x\n")
+    (tmp_path / "empty.csv").write_text("timestamp,operation\n")
+    code, out, _ = cli("check", "good.csv", "empty.csv", "--format", "json")
+    assert json.loads(out)["notices"][0] == \
+        "empty.csv: none of its 1 lines analysed; most for: header line (1)"
 
 
 def test_a_selection_says_what_ran(cli):
