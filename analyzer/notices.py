@@ -35,8 +35,9 @@ def _file_notices(files: Sequence[FileStats]) -> list[str]:
         if stats.rows == 0:
             reasons = stats.rejected or stats.skipped
             reason, count = max(reasons, key=lambda item: (item[1], item[0]))
-            found.append(f"{stats.file}: none of its {stats.lines:,} lines analysed; most "
-                         f"for: {reason} ({count:,})")
+            lines = f"{stats.lines:,} line{'' if stats.lines == 1 else 's'}"
+            found.append(f"{stats.file}: none of its {lines} analysed; most for: {reason} "
+                         f"({count:,})")
         elif stats.rejected_total >= REJECTED_SHARE * judged:
             reason, count = max(stats.rejected, key=lambda item: (item[1], item[0]))
             found.append(f"{stats.file}: {stats.rejected_total:,} of its {judged:,} records "

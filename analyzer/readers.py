@@ -311,9 +311,12 @@ def _json_object(raw: bytes) -> dict | str:
     return record
 
 
-# A \uD800-\uDFFF escape: half of a pair that writes a character beyond U+FFFF, or, alone,
-# text no UTF-8 can hold (json.loads keeps it; Polars reads it as something else again).
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# A \uD800-\uDFFF escape without its other half: text no UTF-8 can hold (json.loads keeps it;
+# Polars reads it as something else again). A pair writes a character beyond U+FFFF, and
+# both readers read it alike.
+_SURROGATE_ESCAPE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
 def _has_lone_surrogate(record: dict) -> bool:

@@ -59,7 +59,7 @@ def test_a_file_with_nothing_but_a_header_is_named(cli, tmp_path):
     (tmp_path / "empty.csv").write_text("timestamp,operation\n")
     code, out, _ = cli("check", "good.csv", "empty.csv", "--format", "json")
     assert json.loads(out)["notices"][0] == \
-        "empty.csv: none of its 1 lines analysed; most for: header line (1)"
+        "empty.csv: none of its 1 line analysed; most for: header line (1)"
 
 
 def test_a_selection_says_what_ran(cli):
