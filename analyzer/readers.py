@@ -462,7 +462,9 @@ def _skip_header(reader) -> int:
 
 
 def _row_problem(row: list[str], width: int) -> str | None:
-    if not row or all(not cell.strip() for cell in row) and len(row) <= 1:
+    # Blank as a chunk of a big file sees it (batches._BLANK_CSV): nothing but spaces, tabs
+    # and CRs. A quoted empty field or a form feed is a record, as Polars reads it.
+    if not row or len(row) == 1 and row[0] != "" and not row[0].strip(" \t\r"):
         return "blank line"
     if len(row) > width:
         return f"more fields than the header ({len(row)} > {width})"
