@@ -4,6 +4,7 @@ reason, or skipped with a reason)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -60,6 +61,24 @@ def line_count(data: bytes) -> int:
 
 
 INSIDE_RECORD = "line inside a multi-line record"
+LONE_SURROGATE = "invalid JSON string: a lone UTF-16 surrogate escape"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(result: RawFile, records: list, ordinals: list[int] | None):
+    """The records but those holding a lone surrogate escape (JSON allows one; no UTF-8 text
+    can hold it), each counted as rejected."""
+    bad = {index for index, (_, record) in enumerate(records)
+           if any(isinstance(v, str) and _SURROGATE.search(v) for v in record.values())}
+    if not bad:
+        return records, ordinals
+    for index in sorted(bad):
+        line, record = records[index]
+        result.reject(line, LONE_SURROGATE, _SURROGATE.sub("\ufffd", str(record))[:200])
+    kept = [record for index, record in enumerate(records) if index not in bad]
+    kept_ordinals = None if ordinals is None else [
+        ordinal for index, ordinal in enumerate(ordinals) if index not in bad]
+    return kept, kept_ordinals
 
 
 def from_records(result: RawFile, records: list[tuple[int, dict[str, str | None]]],
@@ -68,6 +87,7 @@ def from_records(result: RawFile, records: list[tuple[int, dict[str, str | None]
     count every line the records span beyond their first as skipped, so the lines of a
     pretty-printed or multi-line format still add up. `ordinals` number the records among
     all those in the file (skipped ones too), for files with several records on a line."""
+    records, ordinals = _without_lone_surrogates(result, records, ordinals)
     columns = list(dict.fromkeys(key for _, record in records for key in record))
     values = {name: [record.get(name) for _, record in records] for name in columns}
     lines = [line for line, _ in records]

@@ -30,8 +30,8 @@ from analyzer.compressed import BrokenStream, TooLarge, decompress
 from analyzer.errors import InputError
 from analyzer.har import read_har
 from analyzer.otel import read_otel
-from analyzer.rawfile import (  # noqa: F401 - MAX_* are read from here by normalise
-    MAX_EXAMPLES_PER_REASON,
+from analyzer.rawfile import (
+    LONE_SURROGATE,  # noqa: F401 - MAX_* are read from here by normalise
     MAX_VALUE_CHARS,
     RawFile,
     frame_of,
@@ -307,7 +307,7 @@ def _json_object(raw: bytes) -> dict | str:
     if not isinstance(record, dict):
         return "JSON value is not an object"
     if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(record):
-        return "invalid JSON string: a lone UTF-16 surrogate escape"
+        return LONE_SURROGATE
     return record
 
 

@@ -388,3 +388,16 @@ def test_utf16_text_with_a_byte_order_mark_is_read(tmp_path):
     (tmp_path / "bad.csv").write_bytes(b"\xff\xfe" + b"a\x00\x00\xd8")
     with pytest.raises(InputError, match=r"bad.csv: starts with a UTF-16 byte-order mark but"):
         run_check([tmp_path / "bad.csv"])
+
+
+def test_a_lone_surrogate_in_a_har_entry_rejects_that_entry(tmp_path):
+    """JSON allows '\\ud800' alone; no UTF-8 text can hold it. Found by a review: the HAR
+    reader ended in an internal error (exit 3) instead of rejecting the entry."""
+    har = json.loads((Path(__file__).parent / "fixtures/formats/har/chromium.har").read_text())
+    har["log"]["entries"][1]["request"]["url"] += "?x=\ud800"
+    path = tmp_path / "capture.har"
+    path.write_text(json.dumps(har))
+    report = run_check([path])
+    assert report.inputs.files[0].rejected == (
+        ("invalid JSON string: a lone UTF-16 surrogate escape", 1),)
+    assert report.inputs.rows == 18
