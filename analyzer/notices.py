@@ -1,6 +1,6 @@
 """What a reader must know before trusting a clean result: input the run could not use, fields
 the rules read that no file has, and rules left out. A run with these can pass the gate while
-having judged little; every output shows them above the findings."""
+having judged little; the reports show them above the findings."""
 
 from __future__ import annotations
 
@@ -33,16 +33,21 @@ def _file_notices(files: Sequence[FileStats]) -> list[str]:
     for stats in files:
         judged = stats.rows + stats.rejected_total  # blank and header lines are no calls
         if stats.rows == 0:
-            reasons = stats.rejected or stats.skipped
-            reason, count = max(reasons, key=lambda item: (item[1], item[0]))
-            lines = f"{stats.lines:,} line{'' if stats.lines == 1 else 's'}"
-            found.append(f"{stats.file}: none of its {lines} analysed; most for: {reason} "
-                         f"({count:,})")
+            found.append(_nothing_analysed(stats))
         elif stats.rejected_total >= REJECTED_SHARE * judged:
             reason, count = max(stats.rejected, key=lambda item: (item[1], item[0]))
             found.append(f"{stats.file}: {stats.rejected_total:,} of its {judged:,} records "
                          f"rejected, most for: {reason} ({count:,})")
     return found
+
+
+def _nothing_analysed(stats: FileStats) -> str:
+    reasons = stats.rejected or stats.skipped
+    if not reasons:
+        return f"{stats.file}: the file is empty"
+    reason, count = max(reasons, key=lambda item: (item[1], item[0]))
+    lines = f"{stats.lines:,} line{'' if stats.lines == 1 else 's'}"
+    return f"{stats.file}: none of its {lines} analysed; most for: {reason} ({count:,})"
 
 
 def _field_notices(files: Sequence[FileStats], rules: Sequence[BoundRule],

@@ -56,10 +56,12 @@ def test_a_file_with_a_tenth_of_its_records_rejected_is_named(cli, tmp_path):
 
 def test_a_file_with_nothing_but_a_header_is_named(cli, tmp_path):
     (tmp_path / "good.csv").write_text("timestamp,operation\n2026-03-02T09:00:00Z,x\n")
-    (tmp_path / "empty.csv").write_text("timestamp,operation\n")
-    code, out, _ = cli("check", "good.csv", "empty.csv", "--format", "json")
-    assert json.loads(out)["notices"][0] == \
-        "empty.csv: none of its 1 line analysed; most for: header line (1)"
+    (tmp_path / "header.csv").write_text("timestamp,operation\n")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    code, out, _ = cli("check", "good.csv", "header.csv", "empty.csv", "--format", "json")
+    assert json.loads(out)["notices"][:2] == [
+        "empty.csv: the file is empty",
+        "header.csv: none of its 1 line analysed; most for: header line (1)"]
 
 
 def test_a_selection_says_what_ran(cli):
