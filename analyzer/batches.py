@@ -95,12 +95,12 @@ def read_batches(source: Source, select: Select) -> Iterator[Batch]:
         yield pending()
 
 
-def pending_batches(source: Source, select: Select,
-                    known_keys: Sequence[str] = ()) -> Iterator[Pending]:
+def pending_batches(source: Source, select: Select, known_keys: Sequence[str] = (),
+                    look_for_keys: bool = True) -> Iterator[Pending]:
     """The file's batches in order, each as a function that parses it, so that the chunks are
     read in order and parsed side by side (Polars works outside the interpreter lock); this or
-    the functions may raise ReadWhole, and NDJSON MoreColumns (`known_keys` are then added to
-    the file's own)."""
+    the functions may raise ReadWhole, and NDJSON MoreColumns unless `look_for_keys` is off
+    (`known_keys` are then added to the file's own)."""
     if source.format == "parquet" and source.compression is None:
         yield from map(_ready, _parquet(source, select, PARQUET_BATCH_ROWS))
         return
@@ -120,7 +120,7 @@ def pending_batches(source: Source, select: Select,
     every = _chain(first, second, pieces)
     if source.format == "ndjson":
         keys = list(dict.fromkeys([*_file_json_keys(source, total), *known_keys]))
-        yield from _ndjson(every, keys, select, total)
+        yield from _ndjson(every, keys, select, total, look_for_keys)
     else:
         yield from _delimited(every, "\t" if source.format == "tsv" else ",", select, total)
 
@@ -236,11 +236,12 @@ def _share(read_so_far: int, total: int) -> float:
 
 # --- NDJSON -------------------------------------------------------------------------------
 
-def _ndjson(pieces: Iterator[Chunk], keys: list[str], select: Select,
-            total: int) -> Iterator[Pending]:
+def _ndjson(pieces: Iterator[Chunk], keys: list[str], select: Select, total: int,
+            look_for_keys: bool) -> Iterator[Pending]:
     columns = select(keys)
     for chunk in pieces:
-        _check_keys(chunk.data, keys, columns, select)
+        if look_for_keys:
+            _check_keys(chunk.data, keys, columns, select)
         yield partial(_batch, _share(chunk.consumed, total), ndjson_lines, chunk.data, columns,
                       chunk.first_line)
 

@@ -145,19 +145,26 @@ def _selector(options: LoadOptions):
     return lambda found: _columns_to_read(found, options.aliases, options.profile)
 
 
+# A file whose chunks keep revealing keys (ids as keys, say) is read again at most this often;
+# the last reading keeps the keys found so far, so time stays linear in the file's size.
+MAX_KEY_RESTARTS = 3
+
+
 def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
                progress: _FileProgress):
     """Read one file into the store, a batch at a time; its stats, rejected lines and span."""
     select = _selector(options)
     keys: list[str] = []
     try:
-        while True:
+        for attempt in range(MAX_KEY_RESTARTS + 1):
+            look = attempt < MAX_KEY_RESTARTS
             try:
-                with closing(read_ahead(pending_batches(source, select, keys))) as pending:
+                with closing(read_ahead(pending_batches(source, select, keys, look))) as pending:
                     return _load_batches(source, options, store, pending, expected, progress)
             except MoreColumns as more:
                 store.discard(source.display)
                 keys = more.keys
+        raise AssertionError("the last attempt does not look for keys")
     except ReadWhole:
         store.discard(source.display)
         # Keys a chunk revealed stay known: the whole reader samples the file again.

@@ -261,3 +261,20 @@ def test_a_key_a_chunk_revealed_survives_a_whole_read(tmp_path, monkeypatch):
     frame, inputs, rejects = loaded(path, monkeypatch, chunk_bytes=4096)
     assert frame["error_code"].drop_nulls().to_list() == ["404"] * 5
     assert [r.line for r in rejects] == [3006]
+
+
+def test_a_file_that_keeps_revealing_keys_is_read_again_a_bounded_number_of_times(
+        tmp_path, monkeypatch):
+    from analyzer import loading
+    base = b'{"timestamp": "2026-01-01T09:00:00Z", "operation": "orderStatus"'
+    lines = [base + b"}"] * 1500
+    for key in (b"error_code", b"error_message", b"http_status", b"order_id", b"part_number"):
+        lines += [base + b', "' + key + b'": "1"}'] + [base + b"}"] * 300
+    path = write(tmp_path / "log.ndjson", lines, "gzip", b"\n")
+    monkeypatch.setattr(readers, "KEY_STRETCHES", 0)  # only chunks find the keys
+    readings = []
+    pending = loading.pending_batches
+    monkeypatch.setattr(loading, "pending_batches",
+                        lambda *args: readings.append(args[2]) or pending(*args))
+    loaded(path, monkeypatch, chunk_bytes=4096)
+    assert len(readings) == loading.MAX_KEY_RESTARTS + 1
