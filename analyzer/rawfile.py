@@ -4,6 +4,7 @@ reason, or skipped with a reason)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -65,16 +66,24 @@ LONE_SURROGATE = "invalid JSON string: a lone UTF-16 surrogate escape"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def has_lone_surrogate(record: object) -> bool:
+    """Whether a value json.loads gave holds a lone surrogate: JSON allows one escaped, no
+    UTF-8 text can hold it."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _without_lone_surrogates(result: RawFile, records: list, ordinals: list[int] | None):
-    """The records but those holding a lone surrogate escape (JSON allows one; no UTF-8 text
-    can hold it), each counted as rejected."""
-    bad = {index for index, (_, record) in enumerate(records)
-           if any(isinstance(v, str) and _SURROGATE.search(v) for v in record.values())}
+    """The records but those holding a lone surrogate, each counted as rejected."""
+    bad = {index for index, (_, record) in enumerate(records) if has_lone_surrogate(record)}
     if not bad:
         return records, ordinals
     for index in sorted(bad):
         line, record = records[index]
-        result.reject(line, LONE_SURROGATE, _SURROGATE.sub("\ufffd", str(record))[:200])
+        result.reject(line, LONE_SURROGATE, _SURROGATE.sub("\ufffd", str(record)))
     kept = [record for index, record in enumerate(records) if index not in bad]
     kept_ordinals = None if ordinals is None else [
         ordinal for index, ordinal in enumerate(ordinals) if index not in bad]
