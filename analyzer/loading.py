@@ -156,7 +156,7 @@ def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
     select = _selector(options)
     keys: list[str] = []
     try:
-        for attempt in range(MAX_KEY_RESTARTS + 1):
+        for attempt in itertools.count():  # the last, not looking for keys, returns
             look = attempt < MAX_KEY_RESTARTS
             try:
                 with closing(read_ahead(pending_batches(source, select, keys, look))) as pending:
@@ -164,7 +164,6 @@ def _load_file(source: Source, options: LoadOptions, store: RowStore, expected,
             except MoreColumns as more:
                 store.discard(source.display)
                 keys = more.keys
-        raise AssertionError("the last attempt does not look for keys")
     except ReadWhole:
         store.discard(source.display)
         # Keys a chunk revealed stay known: the whole reader samples the file again.
